@@ -1,0 +1,197 @@
+import type {
+  Bus,
+  BusRecord,
+  ConsumedRecord,
+  SubscribeOptions,
+  Subscription,
+  TopicSpec,
+} from './types';
+
+interface Partition {
+  /** Offset of records[0]; records below it were consumed by every group and released. */
+  base: number;
+  records: ConsumedRecord[];
+}
+
+interface Topic {
+  spec: TopicSpec;
+  keepForever: boolean;
+  partitions: Partition[];
+  groups: Map<string, GroupState>;
+}
+
+interface GroupState {
+  committed: number[];
+  /** The one member that owns every partition; later members of the group wait as standbys. */
+  members: Member[];
+}
+
+interface Member {
+  options: SubscribeOptions;
+  stopped: boolean;
+  wake: (() => void) | null;
+}
+
+const MAX_BATCH = 5_000;
+const RETRY_MIN_MS = 50;
+const RETRY_MAX_MS = 5_000;
+
+/** FNV-1a: a stable key -> partition mapping so one key's records keep their order. */
+export function partitionForKey(
+  key: string | null,
+  partitions: number,
+  roundRobin: number,
+): number {
+  if (key === null) return roundRobin % partitions;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    hash ^= key.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % partitions;
+}
+
+/**
+ * The bus of the embedded mode: Kafka's semantics (partitions by key, consumer groups,
+ * offsets committed after the handler resolves, redelivery on failure) in one process.
+ * Records live in memory; partitions are released up to the lowest committed offset unless the
+ * topic is kept forever (`retention.ms = -1`).
+ */
+export class InProcessBus implements Bus {
+  readonly kind = 'in-process' as const;
+  private readonly topics = new Map<string, Topic>();
+  private roundRobin = 0;
+  private closed = false;
+
+  async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
+    for (const spec of specs) {
+      if (this.topics.has(spec.topic)) continue;
+      if (!Number.isInteger(spec.partitions) || spec.partitions < 1) {
+        throw new Error(
+          `topic ${spec.topic}: partitions must be a positive integer, got ${spec.partitions}`,
+        );
+      }
+      this.topics.set(spec.topic, {
+        spec,
+        keepForever: spec.configs?.['retention.ms'] === '-1',
+        partitions: Array.from({ length: spec.partitions }, () => ({ base: 0, records: [] })),
+        groups: new Map(),
+      });
+    }
+  }
+
+  async publish(topicName: string, records: readonly BusRecord[]): Promise<void> {
+    const topic = this.topic(topicName);
+    const now = Date.now();
+    for (const record of records) {
+      const p = partitionForKey(record.key, topic.partitions.length, this.roundRobin++);
+      const partition = topic.partitions[p]!;
+      partition.records.push({
+        key: record.key,
+        value: record.value,
+        headers: record.headers ?? {},
+        offset: String(partition.base + partition.records.length),
+        timestamp: now,
+      });
+    }
+    for (const group of topic.groups.values()) group.members[0]?.wake?.();
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    const topic = this.topic(options.topic);
+    let group = topic.groups.get(options.groupId);
+    if (!group) {
+      const start = (p: Partition) => (options.fromBeginning ? p.base : p.base + p.records.length);
+      group = { committed: topic.partitions.map(start), members: [] };
+      topic.groups.set(options.groupId, group);
+    }
+    const member: Member = { options, stopped: false, wake: null };
+    group.members.push(member);
+    const state = group;
+    void this.run(topic, state, member);
+    return {
+      stop: async () => {
+        member.stopped = true;
+        member.wake?.();
+        state.members.splice(state.members.indexOf(member), 1);
+        state.members[0]?.wake?.();
+      },
+    };
+  }
+
+  async endOffsets(topicName: string): Promise<Map<number, string>> {
+    const topic = this.topic(topicName);
+    return new Map(topic.partitions.map((p, i) => [i, String(p.base + p.records.length)]));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const topic of this.topics.values()) {
+      for (const group of topic.groups.values()) for (const m of group.members) m.stopped = true;
+      for (const group of topic.groups.values()) for (const m of group.members) m.wake?.();
+    }
+  }
+
+  private topic(name: string): Topic {
+    const topic = this.topics.get(name);
+    if (!topic) throw new Error(`unknown topic ${name}: call ensureTopics first`);
+    return topic;
+  }
+
+  private async run(topic: Topic, group: GroupState, member: Member): Promise<void> {
+    let retryMs = RETRY_MIN_MS;
+    while (!member.stopped && !this.closed) {
+      if (group.members[0] !== member) {
+        await this.sleepUntilWoken(member);
+        continue;
+      }
+      let progressOrRetry = false;
+      for (let p = 0; p < topic.partitions.length && !member.stopped; p++) {
+        const partition = topic.partitions[p]!;
+        const from = group.committed[p]! - partition.base;
+        if (from >= partition.records.length) continue;
+        const records = partition.records.slice(from, from + MAX_BATCH);
+        const highWatermark = String(partition.base + partition.records.length);
+        try {
+          await member.options.onBatch({
+            topic: topic.spec.topic,
+            partition: p,
+            records,
+            highWatermark,
+          });
+          group.committed[p] = Number(records[records.length - 1]!.offset) + 1;
+          retryMs = RETRY_MIN_MS;
+        } catch {
+          // Redeliver the same batch after a pause: the handler decides what is poison (DLQ).
+          await new Promise((r) => setTimeout(r, retryMs));
+          retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
+        }
+        progressOrRetry = true;
+      }
+      this.release(topic);
+      if (!progressOrRetry) await this.sleepUntilWoken(member);
+    }
+  }
+
+  private sleepUntilWoken(member: Member): Promise<void> {
+    return new Promise((resolve) => {
+      member.wake = () => {
+        member.wake = null;
+        resolve();
+      };
+    });
+  }
+
+  private release(topic: Topic): void {
+    if (topic.keepForever || topic.groups.size === 0) return;
+    topic.partitions.forEach((partition, p) => {
+      let lowest = Infinity;
+      for (const group of topic.groups.values()) lowest = Math.min(lowest, group.committed[p]!);
+      const drop = lowest - partition.base;
+      if (drop >= 1024) {
+        partition.records.splice(0, drop);
+        partition.base = lowest;
+      }
+    });
+  }
+}

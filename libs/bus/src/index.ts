@@ -1,0 +1,4 @@
+export * from './types';
+export * from './topics';
+export * from './in-process-bus';
+export * from './kafka-bus';

@@ -1,0 +1,211 @@
+import {
+  CompressionTypes,
+  Kafka,
+  logLevel,
+  type Admin,
+  type Consumer,
+  type Producer,
+} from 'kafkajs';
+import type { Bus, BusRecord, SubscribeOptions, Subscription, TopicSpec } from './types';
+
+export interface KafkaBusConfig {
+  brokers: string[];
+  clientId: string;
+  /** Send when this many bytes are waiting... */
+  batchBytes: number;
+  /** ...or when the oldest waiting record is this old. */
+  lingerMs: number;
+  compression: 'none' | 'gzip';
+}
+
+export const KAFKA_BUS_DEFAULTS: Omit<KafkaBusConfig, 'brokers'> = {
+  clientId: 'magicport',
+  batchBytes: 512 * 1024,
+  lingerMs: 5,
+  compression: 'gzip',
+};
+
+interface Pending {
+  topic: string;
+  records: readonly BusRecord[];
+  bytes: number;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * The one Kafka seam. The producer is idempotent with acks=all and exactly one request in
+ * flight, so a retried send can neither duplicate nor reorder records; publishes from many
+ * callers are batched by size and linger time into one send.
+ */
+export class KafkaBus implements Bus {
+  readonly kind = 'kafka' as const;
+  private readonly kafka: Kafka;
+  private producer: Producer | null = null;
+  private admin: Promise<Admin> | null = null;
+  private readonly consumers = new Set<Consumer>();
+  private queue: Pending[] = [];
+  private queuedBytes = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private sending: Promise<void> | null = null;
+
+  constructor(private readonly config: KafkaBusConfig) {
+    this.kafka = new Kafka({
+      clientId: config.clientId,
+      brokers: config.brokers,
+      logLevel: logLevel.WARN,
+      retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 5_000 },
+    });
+  }
+
+  async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
+    const admin = await this.getAdmin();
+    const existing = new Set(await admin.listTopics());
+    const missing = specs.filter((s) => !existing.has(s.topic));
+    if (missing.length === 0) return;
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((s) => ({
+        topic: s.topic,
+        numPartitions: s.partitions,
+        replicationFactor: -1,
+        configEntries: Object.entries(s.configs ?? {}).map(([name, value]) => ({ name, value })),
+      })),
+    });
+  }
+
+  publish(topic: string, records: readonly BusRecord[]): Promise<void> {
+    if (records.length === 0) return Promise.resolve();
+    let bytes = 0;
+    for (const r of records) bytes += r.value.length + (r.key?.length ?? 0);
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ topic, records, bytes, resolve, reject });
+      this.queuedBytes += bytes;
+      if (this.queuedBytes >= this.config.batchBytes) this.kick();
+      else this.timer ??= setTimeout(() => this.kick(), this.config.lingerMs);
+    });
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    const consumer = this.kafka.consumer({
+      groupId: options.groupId,
+      allowAutoTopicCreation: false,
+    });
+    this.consumers.add(consumer);
+    await consumer.connect();
+    await consumer.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+        if (!isRunning() || isStale() || batch.messages.length === 0) return;
+        const beat = setInterval(() => void heartbeat().catch(() => undefined), 1_000);
+        try {
+          await options.onBatch({
+            topic: batch.topic,
+            partition: batch.partition,
+            highWatermark: batch.highWatermark,
+            records: batch.messages.map((m) => ({
+              key: m.key?.toString() ?? null,
+              value: m.value ?? Buffer.alloc(0),
+              headers: Object.fromEntries(
+                Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v ?? '')]),
+              ),
+              offset: m.offset,
+              timestamp: Number(m.timestamp),
+            })),
+          });
+        } finally {
+          clearInterval(beat);
+        }
+        const last = batch.messages[batch.messages.length - 1]!.offset;
+        await consumer.commitOffsets([
+          {
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: (BigInt(last) + 1n).toString(),
+          },
+        ]);
+      },
+    });
+    return {
+      stop: async () => {
+        this.consumers.delete(consumer);
+        await consumer.disconnect();
+      },
+    };
+  }
+
+  async endOffsets(topic: string): Promise<Map<number, string>> {
+    const offsets = await (await this.getAdmin()).fetchTopicOffsets(topic);
+    return new Map(offsets.map((o) => [o.partition, o.high]));
+  }
+
+  async close(): Promise<void> {
+    this.kick();
+    while (this.sending) await this.sending;
+    await Promise.all([...this.consumers].map((c) => c.disconnect()));
+    this.consumers.clear();
+    await this.producer?.disconnect();
+    if (this.admin) await (await this.admin).disconnect();
+  }
+
+  private kick(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.sending || this.queue.length === 0) return;
+    const batch = this.queue;
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.sending = this.send(batch).finally(() => {
+      this.sending = null;
+      if (this.queue.length > 0) this.kick();
+    });
+  }
+
+  private async send(batch: Pending[]): Promise<void> {
+    try {
+      const producer = await this.getProducer();
+      const byTopic = new Map<string, BusRecord[]>();
+      for (const p of batch) {
+        const list = byTopic.get(p.topic) ?? [];
+        if (list.length === 0) byTopic.set(p.topic, list);
+        for (const r of p.records) list.push(r);
+      }
+      await producer.sendBatch({
+        acks: -1,
+        compression:
+          this.config.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
+        topicMessages: [...byTopic].map(([topic, records]) => ({
+          topic,
+          messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
+        })),
+      });
+      for (const p of batch) p.resolve();
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+    }
+  }
+
+  private async getProducer(): Promise<Producer> {
+    if (!this.producer) {
+      const producer = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+      });
+      await producer.connect();
+      this.producer = producer;
+    }
+    return this.producer;
+  }
+
+  private getAdmin(): Promise<Admin> {
+    this.admin ??= (async () => {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      return admin;
+    })();
+    return this.admin;
+  }
+}

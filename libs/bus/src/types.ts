@@ -1,0 +1,57 @@
+/** A record to publish. One key's records keep their order (same partition). */
+export interface BusRecord {
+  key: string | null;
+  value: Buffer;
+  headers?: Record<string, string>;
+}
+
+export interface ConsumedRecord extends BusRecord {
+  offset: string;
+  /** Broker or append time, ms since epoch. */
+  timestamp: number;
+}
+
+/** Records of one partition over a contiguous offset range, in offset order. */
+export interface ConsumedBatch {
+  topic: string;
+  partition: number;
+  records: ConsumedRecord[];
+  /** Offset after the last record currently in the partition (the high watermark). */
+  highWatermark: string;
+}
+
+export interface SubscribeOptions {
+  topic: string;
+  /** Consumer group; members of one group share the partitions. */
+  groupId: string;
+  /** Where a group with no committed offset starts. */
+  fromBeginning: boolean;
+  /**
+   * Called once per batch, never concurrently for one partition. The batch's offsets are
+   * committed only after it resolves; a rejection re-delivers the batch.
+   */
+  onBatch(batch: ConsumedBatch): Promise<void>;
+}
+
+export interface Subscription {
+  stop(): Promise<void>;
+}
+
+export interface TopicSpec {
+  topic: string;
+  partitions: number;
+  /** Broker topic configs, e.g. `{ 'retention.ms': '-1' }`. */
+  configs?: Record<string, string>;
+}
+
+/** The one publish/subscribe seam: Kafka in the distributed mode, in-process when embedded. */
+export interface Bus {
+  readonly kind: 'kafka' | 'in-process';
+  ensureTopics(specs: readonly TopicSpec[]): Promise<void>;
+  /** Resolves once every record is durably acknowledged (acks=all on Kafka). */
+  publish(topic: string, records: readonly BusRecord[]): Promise<void>;
+  subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /** Offset after the last record of each partition. */
+  endOffsets(topic: string): Promise<Map<number, string>>;
+  close(): Promise<void>;
+}
