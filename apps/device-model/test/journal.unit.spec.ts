@@ -95,7 +95,7 @@ describe('Journal', () => {
     await journal.close();
     const file = join(dir, 'segment-00000001.log');
     const bytes = await readFile(file);
-    bytes[34 + 20] ^= 0xff; // a value byte of the second record (frames are 34 bytes)
+    bytes.writeUInt8(bytes.readUInt8(34 + 20) ^ 0xff, 34 + 20); // a value byte of the second record (frames are 34 bytes)
     await writeFile(file, bytes);
     const reopened = await Journal.open(dir);
     expect(reopened.damage).toEqual([
