@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { insertTarget } from './insert-target';
+import { StoreError, type FailureKind, type StoreOperation } from './store-errors';
+import { DEFAULT_RETRY, RetryExhausted, withRetry, type RetryPolicy } from './transient-retry';
+
+/** Values for `{name:Type}` placeholders; the only way values enter SQL. */
+export type QueryParams = Record<string, unknown>;
+
+export interface CallOptions {
+  /** Names the call in errors and (on a server) in system.query_log's query_id. */
+  tag?: string;
+}
+
+export interface InsertOptions extends CallOptions {
+  /** Same token, same rows: ClickHouse stores them once (tables need a dedup window). */
+  dedupToken?: string;
+}
+
+/** The one way into ClickHouse, identical for a server and for embedded chDB. */
+export interface ClickHouseStore {
+  readonly mode: 'server' | 'embedded';
+  readonly database: string;
+  /** Where the store points, safe to print (no password). */
+  readonly target: string;
+  /** Rows as JSONEachRow objects: UInt64 as strings, DateTime as UTC "YYYY-MM-DD hh:mm:ss". */
+  query<T = Record<string, unknown>>(
+    sql: string,
+    params?: QueryParams,
+    options?: CallOptions,
+  ): Promise<T[]>;
+  command(sql: string, params?: QueryParams, options?: CallOptions): Promise<void>;
+  insert(table: string, rows: readonly object[], options?: InsertOptions): Promise<void>;
+  /** Resolves when ClickHouse answers a query; rejects with a StoreError otherwise. */
+  ping(): Promise<void>;
+  version(): Promise<string>;
+  close(): Promise<void>;
+}
+
+const UNSENT_ONLY: ReadonlySet<FailureKind> = new Set(['unsent']);
+const ANY_TRANSIENT: ReadonlySet<FailureKind> = new Set(['unsent', 'transient']);
+
+export interface ClientStoreParts {
+  client: ClickHouseClient;
+  mode: 'server' | 'embedded';
+  database: string;
+  target: string;
+  retry?: RetryPolicy;
+}
+
+export class ClientStore implements ClickHouseStore {
+  readonly mode: 'server' | 'embedded';
+  readonly database: string;
+  readonly target: string;
+  private readonly client: ClickHouseClient;
+  private readonly retry: RetryPolicy;
+  private closed = false;
+
+  constructor(parts: ClientStoreParts) {
+    this.client = parts.client;
+    this.mode = parts.mode;
+    this.database = parts.database;
+    this.target = parts.target;
+    this.retry = parts.retry ?? DEFAULT_RETRY;
+  }
+
+  async query<T = Record<string, unknown>>(
+    sql: string,
+    params: QueryParams = {},
+    options: CallOptions = {},
+  ): Promise<T[]> {
+    // Reads are idempotent: any transient failure is worth another try.
+    return this.run('query', sql, options.tag, ANY_TRANSIENT, async () => {
+      const result = await this.client.query({
+        query: sql,
+        query_params: params,
+        format: 'JSONEachRow',
+        query_id: queryId(options.tag),
+      });
+      return result.json<T>();
+    });
+  }
+
+  async command(sql: string, params: QueryParams = {}, options: CallOptions = {}): Promise<void> {
+    // A command that may have run (DDL, mutation) is not repeated blindly.
+    await this.run('command', sql, options.tag, UNSENT_ONLY, async () => {
+      await this.client.command({
+        query: sql,
+        query_params: params,
+        query_id: queryId(options.tag),
+      });
+    });
+  }
+
+  async insert(table: string, rows: readonly object[], options: InsertOptions = {}): Promise<void> {
+    const target = insertTarget(table, options.dedupToken);
+    if (rows.length === 0) return;
+    // With a token a repeat is deduplicated, so it is safe after an ambiguous failure.
+    const retryOn = options.dedupToken === undefined ? UNSENT_ONLY : ANY_TRANSIENT;
+    await this.run('insert', target, options.tag, retryOn, async () => {
+      await this.client.insert({
+        table: target,
+        values: rows as object[],
+        format: 'JSONEachRow',
+        query_id: queryId(options.tag),
+      });
+    });
+  }
+
+  async ping(): Promise<void> {
+    await this.run('ping', 'SELECT 1', undefined, new Set(), async () => {
+      const result = await this.client.ping({ select: true });
+      if (!result.success) throw result.error;
+    });
+  }
+
+  async version(): Promise<string> {
+    const rows = await this.query<{ version: string }>(
+      'SELECT version() AS version',
+      {},
+      {
+        tag: 'version',
+      },
+    );
+    const version = rows[0]?.version;
+    if (typeof version !== 'string') {
+      throw new StoreError(
+        { operation: 'query', target: this.target, attempts: 1, tag: 'version' },
+        new Error(`SELECT version() returned ${JSON.stringify(rows)}`),
+      );
+    }
+    return version;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.client.close();
+  }
+
+  private async run<T>(
+    operation: StoreOperation,
+    statement: string,
+    tag: string | undefined,
+    retryOn: ReadonlySet<FailureKind>,
+    call: () => Promise<T>,
+  ): Promise<T> {
+    if (this.closed) {
+      throw new StoreError(
+        { operation, target: this.target, attempts: 0, tag, statement },
+        new Error('the store is closed'),
+      );
+    }
+    try {
+      return await withRetry(call, { policy: this.retry, retryOn });
+    } catch (err) {
+      const exhausted = err instanceof RetryExhausted ? err : new RetryExhausted(1, err);
+      throw new StoreError(
+        { operation, target: this.target, attempts: exhausted.attempts, tag, statement },
+        exhausted.cause,
+      );
+    }
+  }
+}
+
+function queryId(tag: string | undefined): string | undefined {
+  return tag ? `${tag}:${randomUUID()}` : undefined;
+}
