@@ -1,0 +1,87 @@
+import { blacklistKey, type BlacklistEntryChange } from './blacklist-payloads';
+import { eventTimeToMicros } from './event-time';
+import { decodeLogBytes } from './guest-log-bytes';
+import {
+  MAX_LOG_LINE_BYTES,
+  type GuestLogData,
+  type HandshakeOutcomeData,
+  type PortAccessData,
+} from './guest-payloads';
+import type { FieldError } from './schema-check';
+
+/** Cross-field rules of the v1 payloads: what the schemas cannot say. Paths are relative to the event. */
+
+const WIDTH_MAX = { 1: 0xff, 2: 0xffff, 4: 0xffffffff } as const;
+
+export function portAccessRule(data: PortAccessData): FieldError | null {
+  const [present, absent] =
+    data.op === 'in' ? (['response', 'value'] as const) : (['value', 'response'] as const);
+  if (data[absent] !== null)
+    return { path: `/data/${absent}`, reason: `must be null for op "${data.op}"` };
+  const given = data[present];
+  if (given === null)
+    return { path: `/data/${present}`, reason: `is required for op "${data.op}"` };
+  if (given > WIDTH_MAX[data.size]) {
+    return { path: `/data/${present}`, reason: `${given} does not fit a ${data.size}-byte access` };
+  }
+  return null;
+}
+
+export function handshakeOutcomeRule(data: HandshakeOutcomeData): FieldError | null {
+  return timeOrder(data.startTime, data.endTime, 'startTime', 'endTime');
+}
+
+export function guestLogRule(data: GuestLogData): FieldError | null {
+  const bytes = decodeLogBytes(data.bytesBase64);
+  if (bytes === null) return { path: '/data/bytesBase64', reason: 'is not canonical base64' };
+  if (bytes.length > MAX_LOG_LINE_BYTES) {
+    return {
+      path: '/data/bytesBase64',
+      reason: `holds ${bytes.length} bytes, a line holds at most ${MAX_LOG_LINE_BYTES}`,
+    };
+  }
+  if (data.truncated && (bytes.length !== MAX_LOG_LINE_BYTES || data.trigger === null)) {
+    return {
+      path: '/data/truncated',
+      reason: `a truncated line has ${MAX_LOG_LINE_BYTES} bytes and a trigger byte`,
+    };
+  }
+  if (!data.truncated && data.trigger !== null && data.trigger !== 10) {
+    return {
+      path: '/data/trigger',
+      reason: `must be 10 ('\\n') or null unless truncated, got ${data.trigger}`,
+    };
+  }
+  const accesses = bytes.length + (data.trigger === null ? 0 : 1);
+  if (data.accessCount !== accesses) {
+    return {
+      path: '/data/accessCount',
+      reason: `must be ${accesses} (line bytes + trigger), got ${data.accessCount}`,
+    };
+  }
+  return timeOrder(data.firstTime, data.lastTime, 'firstTime', 'lastTime');
+}
+
+export function blacklistEntryRule(data: BlacklistEntryChange): FieldError | null {
+  const key = blacklistKey(data.product, data.build);
+  return data.key === key
+    ? null
+    : { path: '/data/key', reason: `must be "${key}", got "${data.key}"` };
+}
+
+function timeOrder(
+  first: string,
+  last: string,
+  firstName: string,
+  lastName: string,
+): FieldError | null {
+  const from = eventTimeToMicros(first);
+  if (from === null)
+    return { path: `/data/${firstName}`, reason: `is not a calendar date: "${first}"` };
+  const to = eventTimeToMicros(last);
+  if (to === null)
+    return { path: `/data/${lastName}`, reason: `is not a calendar date: "${last}"` };
+  return from <= to
+    ? null
+    : { path: `/data/${lastName}`, reason: `must not be before ${firstName}` };
+}
