@@ -1,8 +1,5 @@
+import { BLACKLIST_TOPIC, DLQ_TOPIC, EVENTS_TOPIC } from '@magicport/events';
 import type { TopicSpec } from './types';
-
-export const EVENTS_TOPIC = 'magicport.events.v1';
-export const BLACKLIST_TOPIC = 'magicport.blacklist.v1';
-export const DLQ_TOPIC = 'magicport.dlq.v1';
 
 export interface TopicLayout {
   eventPartitions: number;
