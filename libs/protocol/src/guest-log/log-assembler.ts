@@ -1,0 +1,122 @@
+import type { GuestLogLine } from '../types';
+import type { LineLimiter } from './log-rate-limit';
+import { logLineText } from './log-text';
+
+/** Both device models: `char log_buffer[4096]`, flushed at '\n' or with 4095 bytes stored. */
+export const LOG_BUFFER_SIZE = 4096;
+const NEWLINE = 0x0a;
+
+/** A reassembled guest log line with what a recorder needs to keep its accesses losslessly. */
+export interface AssembledLogLine extends GuestLogLine {
+  /** What the reference prints: up to the first NUL, UTF-8 with U+FFFD for invalid bytes. */
+  text: string;
+  /** The handshake open when the line's first byte came in, or null. */
+  handshakeId: number | null;
+  /** Event time of the line's first and last byte access (the last is the flushing byte). */
+  firstUs: number;
+  lastUs: number;
+  /** Log byte accesses that made this line, flushing byte included. */
+  accessCount: number;
+  /** Every byte the guest wrote for this line in order: stored bytes plus the flushing byte
+   *  ('\n', or the byte the full buffer dropped). */
+  wireBytes: Uint8Array;
+  /** spec limiter: lines and bytes dropped since the previous emitted line. */
+  droppedBefore: { lines: number; bytes: number };
+  /** qemu-traditional: how long its throttle() would have stalled the guest for this line. */
+  throttledMs: number;
+}
+
+/** A line still in the buffer (the reference prints nothing until it flushes). */
+export interface PendingLogLine {
+  bytes: Uint8Array;
+  wireBytes: Uint8Array;
+  handshakeId: number | null;
+  firstUs: number;
+  lastUs: number;
+}
+
+export interface LogLineSink {
+  emit(line: AssembledLogLine): void;
+  /** Lines the limiter dropped (spec), for recorders that keep every access. */
+  drop?(line: AssembledLogLine): void;
+}
+
+/** Assembles log bytes into lines in fixed buffers: no allocation until a line flushes. */
+export class LogAssembler {
+  private readonly buffer = new Uint8Array(LOG_BUFFER_SIZE);
+  private stored = 0;
+  private readonly wire = new Uint8Array(LOG_BUFFER_SIZE);
+  private wireCount = 0;
+  private firstUs = 0;
+  private lastUs = 0;
+  private handshakeId: number | null = null;
+  private droppedLines = 0;
+  private droppedBytes = 0;
+
+  constructor(
+    private readonly limiter: LineLimiter,
+    private readonly sink: LogLineSink,
+  ) {}
+
+  push(byte: number, timeUs: number, handshakeId: number | null): void {
+    if (this.wireCount === 0) {
+      this.firstUs = timeUs;
+      this.handshakeId = handshakeId;
+    }
+    this.wire[this.wireCount++] = byte;
+    this.lastUs = timeUs;
+    if (byte === NEWLINE || this.stored === LOG_BUFFER_SIZE - 1) {
+      this.flush(byte !== NEWLINE, timeUs);
+      return;
+    }
+    this.buffer[this.stored++] = byte;
+  }
+
+  pending(): PendingLogLine | null {
+    if (this.wireCount === 0) return null;
+    return {
+      bytes: this.buffer.slice(0, this.stored),
+      wireBytes: this.wire.slice(0, this.wireCount),
+      handshakeId: this.handshakeId,
+      firstUs: this.firstUs,
+      lastUs: this.lastUs,
+    };
+  }
+
+  /** Always <= 2 x 4096 bytes, whatever the guest writes. */
+  retained(): number {
+    return this.buffer.length + this.wire.length;
+  }
+
+  private flush(truncated: boolean, timeUs: number): void {
+    const count = this.stored;
+    const stallUs = this.limiter.admit(count, timeUs);
+    if (stallUs < 0) {
+      if (this.sink.drop) this.sink.drop(this.line(truncated, 0));
+      this.droppedLines++;
+      this.droppedBytes += count;
+    } else {
+      this.sink.emit(this.line(truncated, stallUs / 1000));
+      this.droppedLines = 0;
+      this.droppedBytes = 0;
+    }
+    this.stored = 0;
+    this.wireCount = 0;
+  }
+
+  private line(truncated: boolean, throttledMs: number): AssembledLogLine {
+    const bytes = this.buffer.slice(0, this.stored);
+    return {
+      bytes,
+      truncated,
+      text: logLineText(bytes),
+      handshakeId: this.handshakeId,
+      firstUs: this.firstUs,
+      lastUs: this.lastUs,
+      accessCount: this.wireCount,
+      wireBytes: this.wire.slice(0, this.wireCount),
+      droppedBefore: { lines: this.droppedLines, bytes: this.droppedBytes },
+      throttledMs,
+    };
+  }
+}

@@ -1,0 +1,192 @@
+import { Effect } from '../device-model/effect';
+import type { HandshakePhase } from '../handshake/handshake-state';
+import {
+  collectSession,
+  type GuestSession,
+  type GuestSessionOptions,
+  type SessionHandshake,
+  type SessionLogLine,
+} from '../session/guest-session';
+import type { HandshakeOutcome, Op, Width } from '../types';
+import { describeAccess } from './access-meaning';
+
+/** One access as recorded: what the guest did, what the device model answered, when. */
+export interface RecordedAccess {
+  op: Op;
+  port: number;
+  size: Width;
+  /** Written value, `out` only. */
+  value?: number;
+  /** Value the recorded device model returned, `in` only. */
+  response?: number;
+  /** Event time, microseconds. */
+  t: number;
+}
+
+export interface ReplayInput {
+  accesses: readonly RecordedAccess[];
+  /** The outcomes recorded at the time; when absent they are derived from the recorded responses. */
+  outcomes?: readonly HandshakeOutcome[];
+}
+
+export interface TimelineEntry {
+  index: number;
+  t: number;
+  op: Op;
+  port: number;
+  size: Width;
+  value: number | null;
+  /** Replayed answer (`in`), null for `out`. */
+  response: number | null;
+  recordedResponse: number | null;
+  meaning: string;
+  /** Tracker state after the access. */
+  handshakeId: number | null;
+  phase: HandshakePhase;
+}
+
+export type ReplayDifference =
+  | {
+      kind: 'response';
+      index: number;
+      t: number;
+      meaning: string;
+      recorded: number;
+      replayed: number;
+    }
+  | { kind: 'outcome-count'; recorded: number; replayed: number }
+  | {
+      kind: 'outcome';
+      handshake: number;
+      field: keyof HandshakeOutcome;
+      recorded: unknown;
+      replayed: unknown;
+    };
+
+export interface ReplayResult {
+  timeline: TimelineEntry[];
+  outcomes: SessionHandshake[];
+  recordedOutcomes: HandshakeOutcome[];
+  logLines: SessionLogLine[];
+  differences: ReplayDifference[];
+}
+
+const OUTCOME_FIELDS: readonly (keyof HandshakeOutcome)[] = [
+  'result',
+  'protocolVersion',
+  'product',
+  'build',
+  'blacklisted',
+  'blacklistKey',
+  'mask',
+  'maskWrites',
+  'unplug',
+  'unplugApplied',
+  'violations',
+];
+
+/**
+ * Re-runs a recorded access stream through a device model of the chosen profile, blacklist and
+ * enforcement ("what if"), and lists every difference from what was recorded. The guest's side
+ * is replayed as recorded: a driver that would have reacted differently cannot be re-run here.
+ */
+export function replay(input: ReplayInput, options: GuestSessionOptions = {}): ReplayResult {
+  const replayed = collectSession(options);
+  // Without recorded outcomes, the recorded side is the tracker fed the recorded responses.
+  const recorded = input.outcomes === undefined ? collectSession(options) : null;
+  const timeline: TimelineEntry[] = [];
+  let lastT = 0;
+  input.accesses.forEach((access, index) => {
+    timeline.push(replayAccess(replayed.session, access, index));
+    recorded?.session.observe(
+      access.op,
+      access.port,
+      access.size,
+      access.value,
+      access.response,
+      access.t,
+    );
+    if (access.t > lastT) lastT = access.t;
+  });
+  replayed.session.stop(lastT);
+  recorded?.session.stop(lastT);
+  const recordedOutcomes = input.outcomes ? [...input.outcomes] : (recorded?.handshakes ?? []);
+  const differences = [
+    ...responseDifferences(timeline),
+    ...outcomeDifferences(recordedOutcomes, replayed.handshakes),
+  ];
+  return {
+    timeline,
+    outcomes: replayed.handshakes,
+    recordedOutcomes,
+    logLines: replayed.logLines,
+    differences,
+  };
+}
+
+function replayAccess(session: GuestSession, a: RecordedAccess, index: number): TimelineEntry {
+  const response = session.access(a.op, a.port, a.size, a.value, a.t);
+  const dm = session.deviceModel;
+  const phase = session.phase;
+  const recheck = dm.effect === Effect.MagicRead && phase === 'rechecked';
+  return {
+    index,
+    t: a.t,
+    op: a.op,
+    port: a.port,
+    size: a.size,
+    value: a.op === 'out' ? (a.value ?? 0) : null,
+    response: a.op === 'in' ? response : null,
+    recordedResponse: a.op === 'in' && a.response !== undefined ? a.response : null,
+    meaning: describeAccess(a.op, a.port, a.size, response, dm, recheck),
+    handshakeId: session.openHandshakeId,
+    phase,
+  };
+}
+
+function responseDifferences(timeline: readonly TimelineEntry[]): ReplayDifference[] {
+  const differences: ReplayDifference[] = [];
+  for (const { index, t, meaning, recordedResponse: recorded, response: replayed } of timeline) {
+    if (recorded !== null && replayed !== null && recorded !== replayed) {
+      differences.push({ kind: 'response', index, t, meaning, recorded, replayed });
+    }
+  }
+  return differences;
+}
+
+function outcomeDifferences(
+  recorded: readonly HandshakeOutcome[],
+  replayed: readonly HandshakeOutcome[],
+): ReplayDifference[] {
+  const differences: ReplayDifference[] = [];
+  if (recorded.length !== replayed.length) {
+    differences.push({
+      kind: 'outcome-count',
+      recorded: recorded.length,
+      replayed: replayed.length,
+    });
+  }
+  const n = Math.min(recorded.length, replayed.length);
+  for (let handshake = 0; handshake < n; handshake++) {
+    for (const field of OUTCOME_FIELDS) {
+      const a = recorded[handshake]?.[field];
+      const b = replayed[handshake]?.[field];
+      if (!sameValue(a, b))
+        differences.push({ kind: 'outcome', handshake, field, recorded: a, replayed: b });
+    }
+  }
+  return differences;
+}
+
+/** Structural equality of JSON-like values, ignoring key order (recorded outcomes come from storage). */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  return ka.every((k) =>
+    sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
+  );
+}

@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { collectSession, logLineAccesses, replay } from '@magicport/protocol';
+import { linuxBoot, record, timed } from './support/recording';
+
+const GPLPV_1 = '/mh/driver-blacklist/gplpv-windows/1';
+const gplpvBoot = timed(0, [
+  { op: 'in', port: 0x10, size: 2 },
+  { op: 'in', port: 0x12, size: 1 },
+  { op: 'out', port: 0x12, size: 2, value: 2 },
+  { op: 'out', port: 0x10, size: 4, value: 1 },
+  { op: 'in', port: 0x10, size: 2 },
+]);
+
+describe('replay', () => {
+  it('decodes each access and the tracker state after it', () => {
+    const result = replay({ accesses: record({}, timed(0, linuxBoot(3))).accesses });
+    expect(result.timeline.map((e) => [e.meaning, e.handshakeId, e.phase])).toEqual([
+      ['magic read: 0x49d2', 1, 'magic-read'],
+      ['protocol version read: 1', 1, 'version-read'],
+      ['product write: linux (3)', 1, 'product-written'],
+      ['build write: 1 (looked up /mh/driver-blacklist/linux/1)', 1, 'build-written'],
+      ['magic re-check (step 5): 0x49d2', 1, 'rechecked'],
+      ['unplug mask write: 0x0003 (ide-scsi-disks, nics)', 1, 'mask-written'],
+    ]);
+    expect(result.differences).toEqual([]);
+    expect(result.outcomes.map((h) => h.result)).toEqual(['unplugged']);
+  });
+
+  it('reproduces a recording under the same device model exactly', () => {
+    const options = {
+      profile: 'qemu-traditional' as const,
+      blacklist: (k: string) => k === GPLPV_1,
+    };
+    const recording = record(options, gplpvBoot);
+    const result = replay(recording, options);
+    expect(result.differences).toEqual([]);
+    expect(result.outcomes.map((h) => h.result)).toEqual(['blacklisted']);
+  });
+
+  it('lists every difference in a what-if run: the same boot on upstream QEMU', () => {
+    const recording = record(
+      { profile: 'qemu-traditional', blacklist: (k) => k === GPLPV_1 },
+      gplpvBoot,
+    );
+    expect(replay(recording, { profile: 'qemu-upstream' }).differences).toEqual([
+      {
+        kind: 'response',
+        index: 4,
+        t: 4,
+        meaning: 'magic re-check (step 5): 0x49d2',
+        recorded: 0xd249,
+        replayed: 0x49d2,
+      },
+      {
+        kind: 'outcome',
+        handshake: 0,
+        field: 'result',
+        recorded: 'blacklisted',
+        replayed: 'no-unplug',
+      },
+      { kind: 'outcome', handshake: 0, field: 'blacklisted', recorded: true, replayed: false },
+      { kind: 'outcome', handshake: 0, field: 'blacklistKey', recorded: GPLPV_1, replayed: null },
+    ]);
+  });
+
+  it('derives the recorded outcomes from recorded answers: a trace without a platform device', () => {
+    const accesses = [{ op: 'in' as const, port: 0x10, size: 2 as const, response: 0xffff, t: 0 }];
+    const result = replay({ accesses }, { profile: 'qemu-upstream' });
+    expect(result.recordedOutcomes.map((h) => h.result)).toEqual(['magic-mismatch']);
+    expect(result.timeline[0]?.meaning).toBe('magic read: 0x49d2');
+    expect(result.differences).toEqual([
+      {
+        kind: 'response',
+        index: 0,
+        t: 0,
+        meaning: 'magic read: 0x49d2',
+        recorded: 0xffff,
+        replayed: 0x49d2,
+      },
+      {
+        kind: 'outcome',
+        handshake: 0,
+        field: 'result',
+        recorded: 'magic-mismatch',
+        replayed: 'abandoned',
+      },
+    ]);
+  });
+
+  it('compares against recorded outcomes when the recording has them, whatever their key order', () => {
+    const recording = record({}, timed(0, [...linuxBoot(3), ...linuxBoot(1)]));
+    const [first, second] = recording.outcomes;
+    const reordered = {
+      ...second!,
+      unplug: { nvmeDisks: false, auxIdeDisks: false, nics: false, ideScsiDisks: true },
+    };
+    expect(
+      replay({ accesses: recording.accesses, outcomes: [first!, reordered] }).differences,
+    ).toEqual([]);
+    expect(replay({ accesses: recording.accesses, outcomes: [first!] }).differences).toEqual([
+      { kind: 'outcome-count', recorded: 1, replayed: 2 },
+    ]);
+  });
+
+  it('rebuilds the byte accesses of a recorded log line', () => {
+    const { session, logLines } = collectSession({ profile: 'qemu-traditional' });
+    const bytes = new TextEncoder().encode('PV driver build 1\n');
+    bytes.forEach((b, i) => session.access('out', 0x12, 1, b, 100 + 3 * i));
+    const line = logLines[0]!;
+    const accesses = logLineAccesses(line);
+    expect(accesses).toHaveLength(18);
+    expect(accesses[0]).toEqual({ op: 'out', port: 0x12, size: 1, value: 0x50, t: 100 });
+    expect(accesses[17]).toEqual({ op: 'out', port: 0x12, size: 1, value: 0x0a, t: 151 });
+    const replayed = replay({ accesses }, { profile: 'qemu-traditional' }).logLines[0]!;
+    expect([replayed.text, replayed.firstUs, replayed.lastUs, replayed.accessCount]).toEqual([
+      'PV driver build 1',
+      100,
+      151,
+      18,
+    ]);
+  });
+});
