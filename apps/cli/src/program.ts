@@ -1,0 +1,10 @@
+import { Command } from 'commander';
+import { transcriptCommand } from './commands/transcript';
+
+/** The `magicport` command tree; each command lives in its own file under commands/. */
+export function buildProgram(): Command {
+  return new Command('magicport')
+    .description('Record, query and replay the Xen HVM magic-ioport (PV driver unplug) protocol')
+    .showHelpAfterError()
+    .addCommand(transcriptCommand());
+}
