@@ -134,6 +134,38 @@ describe('spec device model', () => {
     expect(dm.access('in', 0x10, 2, undefined)).toBe(0x49d2);
   });
 
+  it('answers 0xd249 to the re-check only: the next magic read starts over with 0x49d2', () => {
+    const dm = createDeviceModel({
+      profile: 'spec',
+      blacklist: (key) => key === '/mh/driver-blacklist/linux/1',
+      enforceBlacklist: true,
+    });
+    dm.access('out', 0x12, 2, 3);
+    dm.access('out', 0x10, 4, 1);
+    expect(dm.access('in', 0x10, 2, undefined)).toBe(0xd249);
+    dm.access('out', 0x10, 2, 3);
+    expect(dm.applied).toBe(false);
+    // resume: the driver begins the protocol again
+    expect(dm.access('in', 0x10, 2, undefined)).toBe(0x49d2);
+    expect(dm.blacklistKey).toBe(null);
+    dm.access('out', 0x12, 2, 3);
+    dm.access('out', 0x10, 4, 1);
+    expect(dm.access('in', 0x10, 2, undefined)).toBe(0xd249);
+  });
+
+  it("keeps ignoring a blacklisted driver's mask-only rewrite (no new magic read) under enforcement", () => {
+    const dm = createDeviceModel({
+      profile: 'spec',
+      blacklist: () => true,
+      enforceBlacklist: true,
+    });
+    dm.access('out', 0x12, 2, 2);
+    dm.access('out', 0x10, 4, 1);
+    expect(dm.access('in', 0x10, 2, undefined)).toBe(0xd249);
+    dm.access('out', 0x10, 2, 3);
+    expect(dm.applied).toBe(false);
+  });
+
   it('ignores the mask of a blacklisted driver only with enforcement', () => {
     for (const enforceBlacklist of [false, true]) {
       const dm = createDeviceModel({ profile: 'spec', blacklist: () => true, enforceBlacklist });

@@ -22,26 +22,7 @@ export type Expected = Pick<
   | 'violations'
 >;
 
-/**
- * A cell where the notes and the implementation disagree: kept out of the suite until that is
- * settled, with the reason in the table so it is not lost.
- */
-export interface LeftOut {
-  leftOut: string;
-  /** What the notes say the cell should be. */
-  expected: Expected[];
-}
-
-/**
- * Disagreement with the spec device model, raised with its owner: it keeps answering 0xd249 to
- * the first magic read of the next handshake, until a new product/build is written.
- */
-export const SPEC_NOT_STICKY =
-  'DESIGN §2 names the sticky blacklist as a qemu-traditional trait, and the spec has the magic ' +
-  '"change from 0x49d2 to 0xd249" at step 5: a spec handshake should start with 0x49d2 again';
-
-/** The handshakes one cell expects, or a cell left out with its reason. */
-export type Cell = Expected[] | LeftOut;
+export type Cell = Expected[];
 
 /**
  * The cells of one profile, in this order:
@@ -114,7 +95,7 @@ export function describeMatrix(title: string, variants: readonly MatrixVariant[]
       for (const [profile, row] of Object.entries(variant.cells) as [ProfileName, ProfileRow][]) {
         COLUMNS.forEach(({ listed, enforce }, column) => {
           const expected = row[column];
-          if (expected === undefined || 'leftOut' in expected) return;
+          if (expected === undefined) return;
           const cell = `${listed ? 'listed' : 'not listed'}, enforcement ${enforce ? 'on' : 'off'}`;
           it(`${variant.name} | ${profile} | ${cell}`, () => {
             expect(runCell(variant, profile, listed, enforce)).toEqual(expected);

@@ -12,9 +12,11 @@ import { Effect } from './effect';
  * build (ignored upstream); everything else ignored.
  *
  * `spec` is the seed document's protocol on that same decoding: at the build write it looks up
- * `/mh/driver-blacklist/{name}/{build}` for every registered product and then answers 0xd249 to
- * magic reads until a new product/build is written or the device resets; with enforcement it
- * ignores mask writes while blacklisted.
+ * `/mh/driver-blacklist/{name}/{build}` for every registered product and answers 0xd249 to the
+ * step-5 re-check (the first magic read after the build write). The next magic read starts a new
+ * handshake (resume and migration repeat the whole protocol), so it answers 0x49d2 and forgets
+ * the verdict until the driver announces itself again. With enforcement, mask writes are ignored
+ * while the verdict stands (so also a mask-only rewrite after resume).
  */
 export class UpstreamDeviceModel implements DeviceModel {
   effect: Effect = Effect.Outside;
@@ -25,6 +27,8 @@ export class UpstreamDeviceModel implements DeviceModel {
   private flags = 0;
   private product = -1;
   private blacklistedBy: string | null = null;
+  /** The step-5 re-check has been answered since the last build write. */
+  private rechecked = false;
 
   constructor(
     readonly profile: 'spec' | 'qemu-upstream',
@@ -52,6 +56,7 @@ export class UpstreamDeviceModel implements DeviceModel {
     this.product = -1;
     this.blacklisted = false;
     this.blacklistedBy = null;
+    this.rechecked = false;
   }
 
   private read(offset: number, size: number): number {
@@ -98,6 +103,13 @@ export class UpstreamDeviceModel implements DeviceModel {
   private magic(): number {
     this.effect = Effect.MagicRead;
     if (!this.blacklisted) return (this.effectValue = MAGIC);
+    if (this.rechecked) {
+      // A new handshake: the driver starts over and will announce product and build again.
+      this.blacklisted = false;
+      this.blacklistedBy = null;
+      return (this.effectValue = MAGIC);
+    }
+    this.rechecked = true;
     this.blacklistKey = this.blacklistedBy;
     return (this.effectValue = MAGIC_BLACKLISTED);
   }
@@ -130,6 +142,7 @@ export class UpstreamDeviceModel implements DeviceModel {
     this.blacklistKey = key;
     this.blacklisted = key !== null && safeLookup(this.lookup, key);
     this.blacklistedBy = this.blacklisted ? key : null;
+    this.rechecked = false;
   }
 
   private answer(effect: Effect, value: number): number {
