@@ -38,6 +38,11 @@ export const JOURNAL_DEFAULTS: JournalOptions = {
 const segmentName = (n: number) => `segment-${String(n).padStart(8, '0')}.log`;
 const CURSOR = 'cursor.json';
 
+interface CursorFile extends JournalPosition {
+  /** What the owner stored with the acknowledgement (e.g. each stream's next seq). */
+  meta?: unknown;
+}
+
 /**
  * Append-only write-ahead journal of checksummed records in numbered segment files, with a
  * persisted cursor up to which records are acknowledged (delivered). Every event goes through
@@ -46,6 +51,8 @@ const CURSOR = 'cursor.json';
 export class Journal {
   /** Damaged tails found when opening; their bytes are skipped, the records before them kept. */
   readonly damage: JournalDamage[] = [];
+  /** The meta stored with the last acknowledgement, as found when opening. */
+  cursorMeta: unknown = undefined;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private fd: FileHandle | null = null;
@@ -69,10 +76,11 @@ export class Journal {
   static async open(dir: string, options: JournalOptions = JOURNAL_DEFAULTS): Promise<Journal> {
     await mkdir(dir, { recursive: true });
     const cursor = await readFile(join(dir, CURSOR), 'utf8').then(
-      (s) => JSON.parse(s) as JournalPosition,
-      () => ({ segment: 1, offset: 0 }),
+      (s) => JSON.parse(s) as CursorFile,
+      () => ({ segment: 1, offset: 0 }) as CursorFile,
     );
-    const journal = new Journal(dir, options, cursor);
+    const journal = new Journal(dir, options, { segment: cursor.segment, offset: cursor.offset });
+    journal.cursorMeta = cursor.meta;
     await journal.recover();
     return journal;
   }
@@ -144,11 +152,15 @@ export class Journal {
     }
   }
 
-  /** Everything before `upTo` is delivered: persist the cursor and delete finished segments. */
-  async ack(upTo: JournalPosition): Promise<void> {
+  /**
+   * Everything before `upTo` is delivered: persist the cursor (with `meta`, atomically) and
+   * delete finished segments.
+   */
+  async ack(upTo: JournalPosition, meta?: unknown): Promise<void> {
     this.cursorPos = { ...upTo };
     const tmp = join(this.dir, `${CURSOR}.tmp`);
-    await writeFile(tmp, JSON.stringify(upTo));
+    const file: CursorFile = { segment: upTo.segment, offset: upTo.offset, meta };
+    await writeFile(tmp, JSON.stringify(file));
     await rename(tmp, join(this.dir, CURSOR));
     for (const n of [...this.ends.keys()]) {
       if (n >= upTo.segment) continue;

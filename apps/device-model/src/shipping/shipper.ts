@@ -49,6 +49,8 @@ export class Shipper {
     private readonly bus: Bus,
     private readonly options: ShipperOptions,
     private readonly log: ShipperLog = () => undefined,
+    /** Stored atomically with each acknowledgement (the agent keeps each stream's next seq there). */
+    private readonly ackMeta: () => unknown = () => undefined,
   ) {
     this.position = journal.cursor;
   }
@@ -125,7 +127,7 @@ export class Shipper {
       backoff = this.options.retryMinMs;
       this.position = next;
       this.stats.delivered += records.length;
-      await this.journal.ack(next);
+      await this.journal.ack(next, this.ackMeta());
     }
   }
 

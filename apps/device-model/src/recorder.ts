@@ -1,0 +1,269 @@
+import {
+  createEventStamper,
+  encodeLogBytes,
+  guestLogText,
+  toEventTime,
+  type DmStopped,
+  type EventStamper,
+  type GuestEvent,
+  type HandshakeOutcomeData,
+} from '@magicport/events';
+import {
+  createGuestSession,
+  PORT_PROTOCOL,
+  type BlacklistLookup,
+  type GuestSession,
+  type Op,
+  type ProfileName,
+  type SessionHandshake,
+  type SessionLogLine,
+  type Width,
+} from '@magicport/protocol';
+
+export const AGENT_VERSION = '0.1.0';
+
+export interface RecorderOptions {
+  host: string;
+  /** Device-model instance id: the event stream id. */
+  dm: string;
+  vm: string;
+  domid: number;
+  profile: ProfileName;
+  enforceBlacklist: boolean;
+  blacklist: BlacklistLookup;
+  idleGapMs: number;
+  /** Forensic mode: every log byte access is also its own port.access event. */
+  logByteAccesses: boolean;
+  source: 'simulated' | 'qemu-trace' | 'qemu-dm-log';
+  /** Seq of the first event to emit (a restarted agent resumes an instance's stream). */
+  nextSeq?: number;
+}
+
+export type EventSink = (event: GuestEvent) => void;
+
+/**
+ * One device-model instance and what it records: every platform-port access, each closed
+ * handshake and each reassembled guest log line, as stamped events in the order they happened.
+ * Log byte writes (1-byte `out 0x12`) travel inside their line's guest.log event unless
+ * `logByteAccesses` asks for each one too. Never throws on guest input.
+ */
+export class DeviceModelRecorder {
+  private readonly session: GuestSession;
+  private readonly stamper: EventStamper;
+  private boot = 0;
+  private stopped = false;
+  /** While an access runs, what it causes (outcomes, lines) waits to be recorded after it. */
+  private accessing = false;
+  private caused: Array<() => void> = [];
+
+  constructor(
+    private readonly options: RecorderOptions,
+    private readonly sink: EventSink,
+  ) {
+    this.stamper = createEventStamper({
+      host: options.host,
+      dm: options.dm,
+      vm: options.vm,
+      domid: options.domid,
+      boot: 0,
+      nextSeq: options.nextSeq ?? 0,
+      clock: () => 0,
+    });
+    this.session = createGuestSession(
+      {
+        profile: options.profile,
+        enforceBlacklist: options.enforceBlacklist,
+        blacklist: options.blacklist,
+        idleGapMs: options.idleGapMs,
+      },
+      {
+        handshake: (h) =>
+          this.after(() => this.emit('handshake.outcome', outcomeData(options.dm, h), h.endUs)),
+        logLine: (line) => this.after(() => this.emitLogLine(line)),
+      },
+    );
+  }
+
+  get nextSeq(): number {
+    return this.stamper.nextSeq;
+  }
+
+  get dm(): string {
+    return this.options.dm;
+  }
+
+  start(timeUs: number): void {
+    this.emit(
+      'dm.started',
+      {
+        profile: this.options.profile,
+        enforceBlacklist: this.options.enforceBlacklist,
+        agentVersion: AGENT_VERSION,
+        source: this.options.source,
+        options: {
+          logByteAccesses: this.options.logByteAccesses,
+          idleGapMs: this.options.idleGapMs,
+        },
+      },
+      timeUs,
+    );
+  }
+
+  /** The guest path: the device model answers; the access is recorded. */
+  access(op: Op, port: number, size: Width, value: number | undefined, timeUs: number): number {
+    this.accessing = true;
+    const response = this.session.access(op, port, size, value, timeUs);
+    this.accessing = false;
+    this.recordAccess(op, port, size, value, op === 'in' ? response : undefined, timeUs);
+    if (this.caused.length > 0) this.recordCaused();
+    return response;
+  }
+
+  /** An access a real device model answered (QEMU tap): record its response, do not re-emulate it. */
+  observe(
+    op: Op,
+    port: number,
+    size: Width,
+    value: number | undefined,
+    response: number | undefined,
+    timeUs: number,
+  ): void {
+    this.accessing = true;
+    this.session.observe(op, port, size, value, response, timeUs);
+    this.accessing = false;
+    this.recordAccess(op, port, size, value, op === 'in' ? response : undefined, timeUs);
+    if (this.caused.length > 0) this.recordCaused();
+  }
+
+  /** Event time passes with no access: closes an idle handshake. */
+  advance(timeUs: number): void {
+    this.session.advance(timeUs);
+  }
+
+  /** The guest reset and boots again on this instance: open handshake closed, boot counter up. */
+  reboot(timeUs: number): void {
+    this.flushPendingLog();
+    this.session.stop(timeUs);
+    this.boot += 1;
+    this.stamper.setBoot(this.boot);
+  }
+
+  stop(reason: DmStopped['reason'], timeUs: number, detail: string | null = null): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.flushPendingLog();
+    this.session.stop(timeUs);
+    this.emit('dm.stopped', { reason, detail }, timeUs);
+  }
+
+  private after(record: () => void): void {
+    if (this.accessing) this.caused.push(record);
+    else record();
+  }
+
+  private recordCaused(): void {
+    const caused = this.caused;
+    this.caused = [];
+    for (const record of caused) record();
+  }
+
+  private recordAccess(
+    op: Op,
+    port: number,
+    size: Width,
+    value: number | undefined,
+    response: number | undefined,
+    timeUs: number,
+  ): void {
+    const logByte = op === 'out' && port === PORT_PROTOCOL && size === 1;
+    if (logByte && !this.options.logByteAccesses) return;
+    this.emit(
+      'port.access',
+      {
+        op,
+        port,
+        size,
+        value: op === 'out' ? (value ?? 0) : null,
+        response: op === 'in' ? (response ?? null) : null,
+      },
+      timeUs,
+    );
+  }
+
+  /** A line cut short by stop or reset still reaches the record, with no flushing byte. */
+  private flushPendingLog(): void {
+    const pending = this.session.pendingLog();
+    if (!pending) return;
+    this.emit(
+      'guest.log',
+      {
+        text: guestLogText(pending.bytes),
+        bytesBase64: encodeLogBytes(pending.bytes),
+        truncated: false,
+        trigger: null,
+        droppedBefore: 0,
+        throttledMs: 0,
+        accessCount: pending.wireBytes.length,
+        firstTime: toEventTime(pending.firstUs),
+        lastTime: toEventTime(pending.lastUs),
+        handshakeId:
+          pending.handshakeId === null ? null : handshakeId(this.options.dm, pending.handshakeId),
+      },
+      pending.lastUs,
+    );
+  }
+
+  private emitLogLine(line: SessionLogLine): void {
+    const trigger =
+      line.wireBytes.length > line.bytes.length ? line.wireBytes[line.wireBytes.length - 1]! : null;
+    this.emit(
+      'guest.log',
+      {
+        text: guestLogText(line.bytes),
+        bytesBase64: encodeLogBytes(line.bytes),
+        truncated: line.truncated,
+        trigger,
+        droppedBefore: line.droppedBefore.lines,
+        throttledMs: line.throttledMs,
+        accessCount: line.accessCount,
+        firstTime: toEventTime(line.firstUs),
+        lastTime: toEventTime(line.lastUs),
+        handshakeId:
+          line.handshakeId === null ? null : handshakeId(this.options.dm, line.handshakeId),
+      },
+      line.lastUs,
+    );
+  }
+
+  private emit<T extends GuestEvent['type']>(
+    type: T,
+    data: Extract<GuestEvent, { type: T }>['data'],
+    timeUs: number,
+  ): void {
+    this.sink(this.stamper.stamp(type, data as never, timeUs) as GuestEvent);
+  }
+}
+
+export function handshakeId(dm: string, ordinal: number): string {
+  return `${dm}#${ordinal}`;
+}
+
+function outcomeData(dm: string, h: SessionHandshake): HandshakeOutcomeData {
+  return {
+    handshakeId: handshakeId(dm, h.handshakeId),
+    result: h.result,
+    protocolVersion: h.protocolVersion,
+    product: h.product,
+    build: h.build,
+    blacklisted: h.blacklisted,
+    blacklistKey: h.blacklistKey,
+    mask: h.mask,
+    maskWrites: h.maskWrites,
+    unplug: h.unplug,
+    unplugApplied: h.unplugApplied,
+    violations: h.violations,
+    startTime: toEventTime(h.startUs),
+    endTime: toEventTime(h.endUs),
+    accessCount: h.accessCount,
+  };
+}

@@ -1,0 +1,103 @@
+import {
+  createDriver,
+  PORT_PROTOCOL,
+  rombiosPost,
+  type DriverRun,
+  type DriverSpec,
+  type PortAccess,
+  type Width,
+} from '@magicport/protocol';
+import type { DeviceModelRecorder } from '../recorder';
+import type { GuestPlan } from './population';
+import type { Rng } from './rng';
+
+/** Event time between two accesses of one driver run. */
+const ACCESS_STEP_US = 2;
+const POST_TO_DRIVER_US = 1_800_000;
+
+/** Drives one run through the recorder on the guest's clock; returns the time after it. */
+export function drive(run: DriverRun<unknown>, dm: DeviceModelRecorder, startUs: number): number {
+  let t = startUs;
+  let step = run.next();
+  while (!step.done) {
+    const { op, port, size, value } = step.value;
+    const response = dm.access(op, port, size, value, t);
+    t += ACCESS_STEP_US;
+    step = run.next(op === 'in' ? response : undefined);
+  }
+  return t;
+}
+
+/** A vendor build of the same driver that announces another product number. */
+function* withProduct(run: DriverRun<unknown>, product: number): DriverRun<unknown> {
+  let step = run.next();
+  while (!step.done) {
+    const a: PortAccess = step.value;
+    const changed =
+      a.op === 'out' && a.port === PORT_PROTOCOL && a.size === 2 ? { ...a, value: product } : a;
+    const answer: number | undefined = yield changed;
+    step = run.next(answer);
+  }
+  return step.value;
+}
+
+function driverRun(plan: GuestPlan, phase: 'boot' | 'resume'): DriverRun<unknown> {
+  const spec = plan.driver!;
+  const phased: DriverSpec =
+    spec.driver === 'win-pv' || spec.driver === 'gplpv'
+      ? ({ ...spec, options: { ...spec.options, phase } } as DriverSpec)
+      : spec;
+  const run = createDriver(phased);
+  return plan.productOverride === null ? run : withProduct(run, plan.productOverride);
+}
+
+/** A guest that breaks the protocol: random accesses to any port, width and value. */
+function* protocolBreaker(rng: Rng): DriverRun<void> {
+  const widths: Width[] = [1, 2, 4];
+  const count = rng.int(5, 40);
+  for (let i = 0; i < count; i++) {
+    const size = rng.pick(widths);
+    const port = rng.int(0x10, 0x1f);
+    if (rng.chance(0.5)) yield { op: 'in', port, size };
+    else
+      yield {
+        op: 'out',
+        port,
+        size,
+        value: rng.int(0, size === 4 ? 0xffffffff : size === 2 ? 0xffff : 0xff),
+      };
+  }
+}
+
+/** A burst of log lines: enough to drain qemu-traditional's 128 KiB bucket. */
+function* logFlood(rng: Rng): DriverRun<void> {
+  const lines = rng.int(600, 1200);
+  for (let n = 0; n < lines; n++) {
+    const text = `XEN|FloodTest: line ${n} ${'x'.repeat(rng.int(100, 250))}\n`;
+    for (let i = 0; i < text.length; i++)
+      yield { op: 'out', port: PORT_PROTOCOL, size: 1, value: text.charCodeAt(i) };
+  }
+}
+
+/**
+ * One boot of a guest: firmware POST, its driver, sometimes a log flood, and sometimes a
+ * resume/migration that repeats the handshake. Returns the time the boot's activity ended.
+ */
+export function simulateBoot(
+  plan: GuestPlan,
+  dm: DeviceModelRecorder,
+  rng: Rng,
+  startUs: number,
+): number {
+  let t = drive(rombiosPost(), dm, startUs);
+  t += POST_TO_DRIVER_US;
+  if (plan.driver === null) return drive(protocolBreaker(rng), dm, t);
+  t = drive(driverRun(plan, 'boot'), dm, t);
+  if (plan.logFlood) t = drive(logFlood(rng), dm, t + 5_000_000);
+  if (rng.chance(plan.resumeChance)) {
+    t += rng.int(60, 7200) * 1_000_000;
+    dm.advance(t);
+    t = drive(driverRun(plan, 'resume'), dm, t);
+  }
+  return t;
+}
