@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { simulateCommand } from './commands/simulate';
 import { transcriptCommand } from './commands/transcript';
 
 /** The `magicport` command tree; each command lives in its own file under commands/. */
@@ -6,5 +7,6 @@ export function buildProgram(): Command {
   return new Command('magicport')
     .description('Record, query and replay the Xen HVM magic-ioport (PV driver unplug) protocol')
     .showHelpAfterError()
+    .addCommand(simulateCommand())
     .addCommand(transcriptCommand());
 }

@@ -30,7 +30,6 @@ async function fleetOnInProcessBus(guests: number, seed: number) {
     stream: 'sim-writer',
     actor: 'simulator',
   });
-  while (agent.blacklist.view.revision < 4) await new Promise((r) => setTimeout(r, 5));
   const manifest = await runFleet(agent, { ...FLEET_DEFAULTS, seed, guests, hosts: 5, boots: 2 });
   await agent.close(10_000, 0);
   const events = received.map((r) => {

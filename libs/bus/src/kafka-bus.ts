@@ -2,8 +2,10 @@ import {
   CompressionTypes,
   Kafka,
   logLevel,
+  Partitioners,
   type Admin,
   type Consumer,
+  type LogEntry,
   type Producer,
 } from 'kafkajs';
 import type { Bus, BusRecord, SubscribeOptions, Subscription, TopicSpec } from './types';
@@ -16,6 +18,24 @@ export interface KafkaBusConfig {
   /** ...or when the oldest waiting record is this old. */
   lingerMs: number;
   compression: 'none' | 'gzip';
+  /** Where kafkajs warnings and errors go (one line each); default stderr. */
+  log?: (line: string) => void;
+}
+
+/** kafkajs reports these retriable or by-design conditions at WARN/ERROR; they are not news. */
+const KAFKAJS_NOISE = [
+  'The group coordinator is not available',
+  'The coordinator is loading',
+  'Limiting retries for the idempotent producer',
+];
+
+function kafkajsLogCreator(log: (line: string) => void) {
+  return () =>
+    ({ namespace, log: entry }: LogEntry) => {
+      const text = `${entry.message}${entry.error ? `: ${String(entry.error)}` : ''}`;
+      if (KAFKAJS_NOISE.some((noise) => text.includes(noise))) return;
+      log(`kafka ${namespace}: ${text}`);
+    };
 }
 
 export const KAFKA_BUS_DEFAULTS: Omit<KafkaBusConfig, 'brokers'> = {
@@ -54,6 +74,7 @@ export class KafkaBus implements Bus {
       clientId: config.clientId,
       brokers: config.brokers,
       logLevel: logLevel.WARN,
+      logCreator: kafkajsLogCreator(config.log ?? ((line) => process.stderr.write(`${line}\n`))),
       retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 5_000 },
     });
   }
@@ -192,6 +213,7 @@ export class KafkaBus implements Bus {
       const producer = this.kafka.producer({
         idempotent: true,
         maxInFlightRequests: 1,
+        createPartitioner: Partitioners.DefaultPartitioner,
         allowAutoTopicCreation: false,
       });
       await producer.connect();

@@ -24,13 +24,15 @@ export const SIMULATED_BLACKLIST = [
 ] as const;
 
 /**
- * Publishes the simulated blacklist entries that are not listed yet, as `actor`, and returns how
- * many it added. The stream id is unique to this writer run, so event ids never collide.
+ * Publishes the simulated blacklist entries that are not listed yet, as `actor`, and resolves
+ * once `view` has applied them; returns how many it added. The stream id is unique to this
+ * writer run, so event ids never collide.
  */
 export async function seedSimulatedBlacklist(
   bus: Bus,
   view: BlacklistView,
   writer: { host: string; stream: string; actor: string },
+  timeoutMs = 30_000,
 ): Promise<number> {
   const stamper = createBlacklistStamper({ host: writer.host, dm: writer.stream });
   let state = view.current;
@@ -44,5 +46,13 @@ export async function seedSimulatedBlacklist(
     records.push({ key: recordKeyOf(event), value: encodeEvent(event) });
   }
   await bus.publish(BLACKLIST_TOPIC, records);
+  const deadline = Date.now() + timeoutMs;
+  while (view.revision < state.revision) {
+    if (Date.now() > deadline)
+      throw new Error(
+        `blacklist view did not reach revision ${state.revision} within ${timeoutMs} ms`,
+      );
+    await new Promise((r) => setTimeout(r, 10));
+  }
   return records.length;
 }

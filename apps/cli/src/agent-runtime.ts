@@ -1,0 +1,111 @@
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import {
+  InProcessBus,
+  KafkaBus,
+  KAFKA_BUS_DEFAULTS,
+  magicportTopics,
+  type Bus,
+} from '@magicport/bus';
+import { Agent } from '@magicport/device-model';
+
+export interface AgentRuntimeOptions {
+  /** Comma-separated Kafka bootstrap servers; empty = the in-process bus of the embedded mode. */
+  brokers: string | undefined;
+  journalDir: string;
+  host: string;
+  /** How long to wait for the blacklist view to catch up before refusing to start. */
+  readyTimeoutMs: number;
+}
+
+export interface AgentRuntime {
+  bus: Bus;
+  agent: Agent;
+  /** Where events go, for messages: `kafka 127.0.0.1:9092` or `in-process`. */
+  target: string;
+  close(drainTimeoutMs: number, stopTimeUs: number): Promise<void>;
+}
+
+export const DEFAULT_JOURNAL_DIR = './.magicport/agent-journal';
+
+export function agentRuntimeOptions(flags: {
+  brokers?: string;
+  journal?: string;
+  host?: string;
+}): AgentRuntimeOptions {
+  return {
+    brokers: flags.brokers ?? (process.env.KAFKA_BROKERS || undefined),
+    journalDir: resolve(flags.journal ?? DEFAULT_JOURNAL_DIR),
+    host: flags.host ?? hostname(),
+    readyTimeoutMs: 30_000,
+  };
+}
+
+/**
+ * Opens the bus (Kafka when brokers are given, else in-process), provisions the topics, and
+ * starts the agent; resolves once the agent's blacklist view has caught up.
+ */
+export async function openAgentRuntime(
+  options: AgentRuntimeOptions,
+  log: (line: string) => void,
+): Promise<AgentRuntime> {
+  const brokers =
+    options.brokers
+      ?.split(',')
+      .map((b) => b.trim())
+      .filter(Boolean) ?? [];
+  const bus: Bus =
+    brokers.length > 0
+      ? new KafkaBus({
+          ...KAFKA_BUS_DEFAULTS,
+          brokers,
+          clientId: `magicport-agent-${options.host}`,
+        })
+      : new InProcessBus();
+  const target = brokers.length > 0 ? `kafka ${brokers.join(',')}` : 'in-process';
+  if (brokers.length === 0)
+    log(
+      'no Kafka brokers given (--brokers or KAFKA_BROKERS): events stay in this process (embedded mode)',
+    );
+  try {
+    await bus.ensureTopics(magicportTopics());
+  } catch (error) {
+    await bus.close().catch(() => undefined);
+    throw new Error(
+      `cannot provision topics on ${target}: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
+  const agent = await Agent.open(
+    { host: options.host, journalDir: options.journalDir, maxQueuedEvents: 50_000 },
+    bus,
+    log,
+  );
+  const timeout = new Promise<never>((_, reject) =>
+    setTimeout(
+      () =>
+        reject(
+          new Error(
+            `the blacklist view did not catch up within ${options.readyTimeoutMs} ms (${agent.readiness().reasons.join('; ')})`,
+          ),
+        ),
+      options.readyTimeoutMs,
+    ).unref(),
+  );
+  try {
+    await Promise.race([agent.blacklist.ready, timeout]);
+  } catch (error) {
+    await agent.close(0, 0).catch(() => undefined);
+    await bus.close().catch(() => undefined);
+    throw error;
+  }
+  return {
+    bus,
+    agent,
+    target,
+    close: async (drainTimeoutMs, stopTimeUs) => {
+      await agent.close(drainTimeoutMs, stopTimeUs);
+      await bus.close();
+    },
+  };
+}
