@@ -2,6 +2,7 @@ import {
   createEventStamper,
   encodeLogBytes,
   guestLogText,
+  MAX_LOG_LINE_BYTES,
   toEventTime,
   type DmStopped,
   type EventStamper,
@@ -133,6 +134,35 @@ export class DeviceModelRecorder {
     this.accessing = false;
     this.recordAccess(op, port, size, value, op === 'in' ? response : undefined, timeUs);
     if (this.caused.length > 0) this.recordCaused();
+  }
+
+  /**
+   * A guest log line a real device model printed whose byte accesses are not in the source
+   * (a trace of `xen_platform_log` only, a qemu-dm log): recorded as if its bytes had been
+   * written at `timeUs` and flushed by '\n'. A line of 4095 bytes (longer ones are cut there)
+   * filled the buffer: whether '\n' or another byte flushed it is unknown, so it gets no trigger
+   * and is not marked truncated.
+   */
+  observeLogLine(bytes: Uint8Array, timeUs: number): void {
+    const stored = bytes.subarray(0, MAX_LOG_LINE_BYTES);
+    const full = stored.length === MAX_LOG_LINE_BYTES;
+    const open = this.session.openHandshakeId;
+    this.emit(
+      'guest.log',
+      {
+        text: guestLogText(stored),
+        bytesBase64: encodeLogBytes(stored),
+        truncated: false,
+        trigger: full ? null : 0x0a,
+        droppedBefore: 0,
+        throttledMs: 0,
+        accessCount: stored.length + (full ? 0 : 1),
+        firstTime: toEventTime(timeUs),
+        lastTime: toEventTime(timeUs),
+        handshakeId: open === null ? null : handshakeId(this.options.dm, open),
+      },
+      timeUs,
+    );
   }
 
   /** Event time passes with no access: closes an idle handshake. */

@@ -77,4 +77,25 @@ describe('parseTraceLine', () => {
       reason: 'value 256 too large for size 1',
     });
   });
+
+  it('reports timestamps that are not real or not representable, and binary junk', () => {
+    const bad = { kind: 'unparseable', reason: 'timestamp outside 1970-2249 or not a real date' };
+    expect(parseTraceLine('2025-02-30T00:00:00.000000Z cpu_in addr 0x10(w) value 18898')).toEqual(
+      bad,
+    );
+    expect(parseTraceLine('2250-01-01T00:00:00.000000Z cpu_in addr 0x10(w) value 18898')).toEqual(
+      bad,
+    );
+    expect(parseTraceLine('1@99999999999999.000000:cpu_in addr 0x10(w) value 18898')).toEqual(bad);
+    expect(parseTraceLine('\u0000\u0007ELF\u0001')).toEqual({
+      kind: 'unparseable',
+      reason: 'binary data',
+    });
+    // Guest text is anything the guest wrote: never junk.
+    expect(parseTraceLine('xen_platform_log xen platform: \u0001\u00ff')).toEqual({
+      kind: 'guest-log',
+      text: '\u0001\u00ff',
+      timeUs: null,
+    });
+  });
 });

@@ -1,3 +1,5 @@
+import { EVENT_TIME_END_MICROS } from '@magicport/events';
+
 /**
  * One line of a QEMU trace log (the `log` trace backend) as magicport reads it.
  *
@@ -40,16 +42,36 @@ export function parseTraceLine(raw: string): TraceLine {
     timeUs = Number(old[2]) * 1_000_000 + Number(old[3]);
     body = old[4]!;
   } else if (iso) {
-    const [, y, mo, d, h, mi, s, us] = iso;
-    timeUs = Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, +s!) * 1000 + Number(us);
+    timeUs = isoMicros(iso);
     body = iso[8]!;
   }
+  if ((old || iso) && !isEventMicros(timeUs))
+    return { kind: 'unparseable', reason: 'timestamp outside 1970-2249 or not a real date' };
   if (body.startsWith(PLATFORM_LOG))
     return { kind: 'guest-log', text: body.slice(PLATFORM_LOG.length), timeUs };
   if (body.startsWith('cpu_in ') || body.startsWith('cpu_out ')) return parseCpuIo(body, timeUs);
   if (body.startsWith('memory_region_ops_')) return parseRegionOps(body, timeUs);
-  if (body.length === 0) return { kind: 'other', timeUs };
+  // Guest text only ever appears after xen_platform_log; control bytes elsewhere are junk.
+  if (BINARY.test(body)) return { kind: 'unparseable', reason: 'binary data' };
   return { kind: 'other', timeUs };
+}
+
+/** Control bytes other than TAB, and DEL: not something QEMU's log backend prints. */
+// eslint-disable-next-line no-control-regex
+const BINARY = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+
+function isoMicros(iso: RegExpExecArray): number | null {
+  const [, y, mo, d, h, mi, s, us] = iso.map(Number);
+  const ms = Date.UTC(y!, mo! - 1, d!, h!, mi!, s!);
+  // Date.UTC rolls 2025-02-30 over into March; a real timestamp round-trips.
+  const back = new Date(ms);
+  if (back.getUTCMonth() !== mo! - 1 || back.getUTCDate() !== d! || back.getUTCHours() !== h!)
+    return null;
+  return ms * 1000 + us!;
+}
+
+function isEventMicros(timeUs: number | null): boolean {
+  return timeUs !== null && Number.isSafeInteger(timeUs) && timeUs < EVENT_TIME_END_MICROS;
 }
 
 function parseCpuIo(body: string, timeUs: number | null): TraceLine {
