@@ -5,3 +5,4 @@ export * from './recorder';
 export * from './shipping';
 export * from './simulate';
 export * from './stream-recovery';
+export * from './tap';

@@ -1,0 +1,7 @@
+export * from './dm-log-line';
+export * from './file-follower';
+export * from './format-detect';
+export * from './run-tap';
+export * from './tap-options';
+export * from './tap-report';
+export * from './trace-line';

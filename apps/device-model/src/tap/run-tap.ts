@@ -1,0 +1,160 @@
+import type { Stats } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { ProfileName } from '@magicport/protocol';
+import type { Agent } from '../agent';
+import { DmLogFeed } from './dm-log-feed';
+import { followFile, TapInputError } from './file-follower';
+import { TapLines } from './tap-lines';
+import { LineClock } from './line-clock';
+import { LineSplitter } from './line-splitter';
+import { checkTapOptions, tapDmId, type TapOptions } from './tap-options';
+import { TapReport } from './tap-report';
+import { TraceFeed } from './trace-feed';
+import type { TapFormat } from './format-detect';
+
+export type TapAgent = Pick<Agent, 'instance' | 'release' | 'backlogBytes'>;
+
+export interface TapProgress {
+  lines: number;
+  bytes: number;
+  /** Size of the file when the tap began (null when it could not be read). */
+  fileBytes: number | null;
+  events: number;
+  unparseable: number;
+}
+
+export interface TapHooks {
+  /** Stops the tap: the instance records dm.stopped 'agent-stop' with the reason as detail. */
+  signal?: AbortSignal;
+  log?(message: string): void;
+  onProgress?(progress: TapProgress): void;
+  progressEveryMs?: number;
+}
+
+export interface TapResult {
+  dm: string;
+  format: TapFormat;
+  /** No line proved the format; the default was assumed. */
+  formatAssumed: boolean;
+  profile: ProfileName;
+  stoppedBy: 'end-of-file' | 'signal';
+  report: TapReport;
+}
+
+/** Longer lines are skipped and reported: no trace event or qemu-dm line comes near it. */
+export const MAX_LINE_BYTES = 64 * 1024;
+const CHUNK_BYTES = 256 * 1024;
+
+/**
+ * Taps one QEMU trace or qemu-dm log into a device-model instance of `agent`: every line is
+ * read, recorded or counted (unparseable lines with their numbers), never fatal. Ends at end of
+ * file, or with `follow` when `hooks.signal` aborts; either way the instance records dm.stopped.
+ */
+export async function runTap(
+  agent: TapAgent,
+  options: TapOptions,
+  hooks: TapHooks = {},
+): Promise<TapResult> {
+  const file = await checkTapInput(options);
+  const log = hooks.log ?? (() => undefined);
+  const dm = options.dm ?? tapDmId(options.host, options.vm, file);
+  const report = new TapReport();
+  const clock = new LineClock(options.originUs);
+  const feeds = { 'qemu-trace': TraceFeed, 'qemu-dm': DmLogFeed };
+  const openFeed = (format: TapFormat, profile: ProfileName) =>
+    new feeds[format]({
+      clock,
+      report,
+      open: (observe) => agent.instance(instanceOptions(options, dm, profile, format), observe),
+    });
+  const lines = new TapLines(options.format, report, log, openFeed, options.profile);
+  const splitter = new LineSplitter(MAX_LINE_BYTES, (bytes, length) => lines.line(bytes, length));
+  const progress = throttledProgress(hooks, report, file.isFile() ? file.size : null);
+  const reading = followFile(options.path, {
+    follow: options.follow,
+    pollMs: options.pollMs,
+    chunkBytes: CHUNK_BYTES,
+    signal: hooks.signal,
+  });
+  for await (const read of reading) {
+    if (read.kind === 'data') {
+      report.bytes += read.chunk.length;
+      splitter.push(read.chunk);
+      progress();
+      await keepPaceWithAgent(agent, options.maxBacklogBytes, hooks.signal);
+      continue;
+    }
+    splitter.finish();
+    lines.newFile(read.kind);
+    log(
+      `${options.path}: ${read.kind === 'rotated' ? 'rotated' : 'truncated'}; reading the new file from its start`,
+    );
+  }
+  const interrupted = hooks.signal?.aborted ?? false;
+  if (!interrupted) splitter.finish();
+  else if (splitter.pendingBytes > 0)
+    log(
+      `stopped before the end of an unfinished line (${splitter.pendingBytes} bytes not recorded)`,
+    );
+  const detail = interrupted
+    ? `tap stopped (${String(hooks.signal?.reason ?? 'signal')})`
+    : `end of file (${report.lines} lines)`;
+  const opened = lines.end(clock.lastUs, detail);
+  report.syntheticTimes = clock.synthetic;
+  agent.release(dm);
+  return {
+    dm,
+    ...opened,
+    stoppedBy: interrupted ? 'signal' : 'end-of-file',
+    report,
+  };
+}
+
+/** Bad options or an unreadable path, before anything is opened (throws TapOptionsError / TapInputError). */
+export async function checkTapInput(options: TapOptions): Promise<Stats> {
+  checkTapOptions(options);
+  const file = await stat(options.path).catch((error: NodeJS.ErrnoException) => {
+    throw new TapInputError(`${options.path}: cannot open (${error.code ?? String(error)})`);
+  });
+  if (file.isDirectory())
+    throw new TapInputError(`${options.path}: is a directory, not a log file`);
+  return file;
+}
+
+function instanceOptions(options: TapOptions, dm: string, profile: ProfileName, format: TapFormat) {
+  return {
+    host: options.host,
+    dm,
+    vm: options.vm,
+    domid: options.domid,
+    profile,
+    // The real device model decided what to answer; the tap never enforces anything.
+    enforceBlacklist: false,
+    idleGapMs: options.idleGapMs,
+    logByteAccesses: options.logByteAccesses,
+    source: format === 'qemu-dm' ? ('qemu-dm-log' as const) : ('qemu-trace' as const),
+  };
+}
+
+/** Lets the journal writer and shipper run; holds back while delivery is far behind. */
+async function keepPaceWithAgent(agent: TapAgent, maxBacklogBytes: number, signal?: AbortSignal) {
+  await new Promise((resolve) => setImmediate(resolve));
+  while (agent.backlogBytes > maxBacklogBytes && !signal?.aborted)
+    await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+function throttledProgress(hooks: TapHooks, report: TapReport, fileBytes: number | null) {
+  const every = hooks.progressEveryMs ?? 2_000;
+  let last = Date.now();
+  return () => {
+    if (!hooks.onProgress || Date.now() - last < every) return;
+    last = Date.now();
+    hooks.onProgress({
+      lines: report.lines,
+      bytes: report.bytes,
+      fileBytes,
+      events: report.events,
+      unparseable: report.unparseable,
+    });
+  };
+}

@@ -1,0 +1,89 @@
+import type { ProfileName } from '@magicport/protocol';
+import { FormatDetector, type Detection, type TapFormat } from './format-detect';
+import type { LineFeed } from './line-feed';
+import { defaultProfile } from './tap-options';
+import type { LineAt, TapReport } from './tap-report';
+
+export type OpenFeed = (format: TapFormat, profile: ProfileName) => LineFeed;
+
+export interface OpenedFeed {
+  format: TapFormat;
+  formatAssumed: boolean;
+  profile: ProfileName;
+}
+
+/**
+ * Numbers the lines, decides the format (held lines until `auto` knows it), and hands each line
+ * to the feed of that format. Lines are decoded as latin1, one character per byte, so a guest
+ * line's bytes come back exactly with `Buffer.from(text, 'latin1')`.
+ */
+export class TapLines {
+  private feed: LineFeed | null = null;
+  private opened: OpenedFeed | null = null;
+  private readonly detector: FormatDetector | null;
+  private lineNo = 0;
+  private fileLine = 0;
+  private generation = 0;
+
+  constructor(
+    format: TapFormat | 'auto',
+    private readonly report: TapReport,
+    private readonly log: (message: string) => void,
+    private readonly openFeed: OpenFeed,
+    private readonly profile: ProfileName | null = null,
+  ) {
+    this.detector = format === 'auto' ? new FormatDetector() : null;
+    if (format !== 'auto') this.open(format, false);
+  }
+
+  /** One line without its '\n'; null bytes: a line too long to keep, of `length` bytes. */
+  line(bytes: Buffer | null, length: number): void {
+    this.report.lines++;
+    const at: LineAt = {
+      lineNo: ++this.lineNo,
+      fileLine: ++this.fileLine,
+      generation: this.generation,
+    };
+    if (bytes === null) {
+      this.report.unparseableLine(at, `line of ${length} bytes is too long to be a log line`);
+      return;
+    }
+    const text = bytes.toString('latin1');
+    if (this.feed) this.feed.line(text, at);
+    else this.adopt(this.detector!.offer(text, at));
+  }
+
+  /** The path now names a new file (rotation) or the file was truncated: numbering restarts. */
+  newFile(kind: 'rotated' | 'truncated'): void {
+    if (kind === 'rotated') this.report.rotations++;
+    else this.report.truncations++;
+    this.generation++;
+    this.fileLine = 0;
+  }
+
+  /** End of the tap: pending lines are fed, and the instance stops at `timeUs`. */
+  end(timeUs: number, detail: string): OpenedFeed {
+    if (!this.feed) this.adopt(this.detector!.decideNow());
+    const feed = this.feed!;
+    feed.flush();
+    feed.recorder.stop('agent-stop', Math.max(timeUs, 0), detail);
+    return this.opened!;
+  }
+
+  private adopt(detection: Detection | null): void {
+    if (!detection) return;
+    if (detection.assumed)
+      this.log(
+        `no line shows whether this is a QEMU trace or a qemu-dm log: reading it as a QEMU trace (use --format qemu-dm otherwise)`,
+      );
+    const feed = this.open(detection.format, detection.assumed);
+    for (const held of detection.lines) feed.line(held.text, held.at);
+  }
+
+  private open(format: TapFormat, assumed: boolean): LineFeed {
+    const profile = this.profile ?? defaultProfile(format);
+    this.opened = { format, formatAssumed: assumed, profile };
+    this.feed = this.openFeed(format, profile);
+    return this.feed;
+  }
+}
