@@ -1,4 +1,7 @@
+import { promisify } from 'node:util';
+import { gzip as gzipCallback, unzip as unzipCallback } from 'node:zlib';
 import {
+  CompressionCodecs,
   CompressionTypes,
   Kafka,
   logLevel,
@@ -21,6 +24,19 @@ export interface KafkaBusConfig {
   /** Where kafkajs warnings and errors go (one line each); default stderr. */
   log?: (line: string) => void;
 }
+
+const gzip = promisify(gzipCallback);
+const unzip = promisify(unzipCallback);
+
+/**
+ * kafkajs gzips at zlib's default level 6. Level 1 keeps most of the ratio on JSON events and
+ * costs far less CPU on the agent's one thread: with 10k-record sends, 95k events/s against
+ * 76k/s at level 6 on the benchmark machine. (kafkajs keeps codecs in a process-wide table.)
+ */
+CompressionCodecs[CompressionTypes.GZIP] = () => ({
+  compress: (encoder: { buffer: Buffer }) => gzip(encoder.buffer, { level: 1 }),
+  decompress: (buffer: Buffer) => unzip(buffer),
+});
 
 /** kafkajs reports these retriable or by-design conditions at WARN/ERROR; they are not news. */
 const KAFKAJS_NOISE = [

@@ -22,10 +22,17 @@ export function toEventTime(micros: number): EventTime {
       `event time must be whole microseconds in 1970-2249 (0 <= micros < ${EVENT_TIME_END_MICROS}), got ${micros}`,
     );
   }
-  const ms = Math.floor(micros / 1000);
-  const iso = new Date(ms).toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ
-  return `${iso.slice(0, 23)}${String(micros % 1000).padStart(3, '0')}Z`;
+  // Events come in bursts within one second: format the date part once per second (hot path).
+  const second = Math.floor(micros / 1_000_000);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastSecondText = new Date(second * 1000).toISOString().slice(0, 19); // YYYY-MM-DDTHH:MM:SS
+  }
+  return `${lastSecondText}.${String(micros % 1_000_000).padStart(6, '0')}Z`;
 }
+
+let lastSecond = -1;
+let lastSecondText = '';
 
 /** Microseconds since the epoch, or null when `time` is not a valid event time. */
 export function eventTimeToMicros(time: string): number | null {

@@ -107,7 +107,7 @@ export function planFleet(options: PopulationOptions): GuestPlan[] {
       driver,
       productOverride,
       resumeChance: kind === 'protocol-breaker' ? 0 : 0.15,
-      logFlood: kind !== 'protocol-breaker' && g.chance(0.02),
+      logFlood: kind !== 'protocol-breaker' && g.chance(0.005),
       offsetUs: g.int(0, 3600) * 1_000_000 + g.int(0, 999_999),
     };
   });

@@ -1,0 +1,199 @@
+/**
+ * The recorder agent: guest-path cost per access (device model + event construction + enqueue),
+ * the bus's publish ceiling for encoded events, and the simulated fleet through the agent into
+ * Kafka, start to fully delivered. Kafka is KAFKA_BROKERS when set, else a local broker started
+ * and stopped here.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KafkaBus, KAFKA_BUS_DEFAULTS, magicportTopics } from '@magicport/bus';
+import {
+  Agent,
+  DeviceModelRecorder,
+  FLEET_DEFAULTS,
+  runFleet,
+  seedSimulatedBlacklist,
+} from '@magicport/device-model';
+import { encodeEvent, EVENTS_TOPIC, type GuestEvent } from '@magicport/events';
+import { stopLocalBroker } from '../deploy/kafka/broker-instances';
+import { startLocalBroker } from '../deploy/kafka/local-broker';
+import { median, type Benchmark, type Measurement } from './harness';
+
+const VM = '6f1c2b1e-3c4d-4e5f-8a9b-0c1d2e3f4a5b';
+
+/** One boot's accesses: a Linux-style handshake and three 60-byte log lines. */
+function bootMix(): Array<
+  [op: 'in' | 'out', port: number, size: 1 | 2 | 4, value: number | undefined]
+> {
+  const mix: Array<['in' | 'out', number, 1 | 2 | 4, number | undefined]> = [
+    ['in', 0x10, 2, undefined],
+    ['in', 0x12, 1, undefined],
+    ['out', 0x12, 2, 3],
+    ['out', 0x10, 4, 1],
+    ['in', 0x10, 2, undefined],
+    ['out', 0x10, 2, 3],
+  ];
+  for (let l = 0; l < 3; l++)
+    for (const b of Buffer.from(`XEN|log line ${l} ${'x'.repeat(44)}\n`))
+      mix.push(['out', 0x12, 1, b]);
+  return mix;
+}
+
+function guestPathNsPerAccess(): number {
+  const mix = bootMix();
+  const rounds: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    let queue: GuestEvent[] = [];
+    const recorder = new DeviceModelRecorder(
+      {
+        host: 'bench',
+        dm: 'bench.dm-1',
+        vm: VM,
+        domid: 1,
+        profile: 'spec',
+        enforceBlacklist: false,
+        blacklist: () => false,
+        idleGapMs: 5000,
+        logByteAccesses: false,
+        source: 'simulated',
+      },
+      (e) => void queue.push(e),
+    );
+    const boots = 20_000;
+    let t = Date.UTC(2026, 0, 1) * 1000;
+    const start = process.hrtime.bigint();
+    for (let b = 0; b < boots; b++) {
+      for (const [op, port, size, value] of mix) recorder.access(op, port, size, value, t++);
+      t += 10_000_000; // the next boot's first magic read starts a new handshake
+      if (queue.length > 100_000) queue = [];
+    }
+    rounds.push(Number(process.hrtime.bigint() - start) / (boots * mix.length));
+  }
+  return median(rounds);
+}
+
+async function withBroker<T>(run: (brokers: string[]) => Promise<T>): Promise<T> {
+  const fromEnv = process.env.KAFKA_BROKERS?.trim();
+  if (fromEnv) return run(fromEnv.split(','));
+  const name = `bench-agent-${process.pid}`;
+  const broker = await startLocalBroker({
+    name,
+    owner: process.pid,
+    progress: (m) => console.error(`kafka: ${m}`),
+  });
+  try {
+    return await run([broker.bootstrap]);
+  } finally {
+    await stopLocalBroker(name);
+  }
+}
+
+async function publishCeiling(brokers: string[], compression: 'none' | 'gzip'): Promise<number> {
+  const bus = new KafkaBus({ ...KAFKA_BUS_DEFAULTS, brokers, compression, log: () => undefined });
+  await bus.ensureTopics(magicportTopics());
+  const sample = encodeEvent({
+    id: 'bench.dm-1:1',
+    type: 'port.access',
+    v: 1,
+    time: '2026-01-01T00:00:00.000001Z',
+    host: 'bench',
+    dm: 'bench.dm-1',
+    seq: 1,
+    vm: VM,
+    domid: 1,
+    boot: 0,
+    data: { op: 'in', port: 16, size: 2, value: null, response: 18898 },
+  } as GuestEvent);
+  const records = Array.from({ length: 3_000 }, (_, i) => ({
+    key: `vm-${i % 500}`,
+    value: sample,
+  }));
+  const total = 150_000;
+  const start = process.hrtime.bigint();
+  for (let sent = 0; sent < total; sent += records.length) await bus.publish(EVENTS_TOPIC, records);
+  const perSecond = total / (Number(process.hrtime.bigint() - start) / 1e9);
+  await bus.close();
+  return perSecond;
+}
+
+async function fleetIntoKafka(
+  brokers: string[],
+  guests: number,
+): Promise<{ events: number; perSecond: number; generatedPerSecond: number }> {
+  const dir = await mkdtemp(join(tmpdir(), 'magicport-bench-agent-'));
+  const bus = new KafkaBus({ ...KAFKA_BUS_DEFAULTS, brokers, log: () => undefined });
+  await bus.ensureTopics(magicportTopics());
+  const agent = await Agent.open({ host: 'bench', journalDir: dir, maxQueuedEvents: 50_000 }, bus);
+  await agent.blacklist.ready;
+  await seedSimulatedBlacklist(bus, agent.blacklist.view, {
+    host: 'bench',
+    stream: `bench-${process.pid}-${Date.now()}`,
+    actor: 'bench',
+  });
+  const start = process.hrtime.bigint();
+  const manifest = await runFleet(agent, {
+    ...FLEET_DEFAULTS,
+    seed: Date.now() % 100_000,
+    guests,
+    hosts: 20,
+    boots: 3,
+  });
+  const generatedS = Number(process.hrtime.bigint() - start) / 1e9;
+  await agent.drain(300_000);
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  await agent.close(10_000, 0);
+  await bus.close();
+  await rm(dir, { recursive: true, force: true });
+  return {
+    events: manifest.totalEvents,
+    perSecond: manifest.totalEvents / seconds,
+    generatedPerSecond: manifest.totalEvents / generatedS,
+  };
+}
+
+const bench: Benchmark = {
+  name: 'agent',
+  async run(): Promise<Measurement[]> {
+    const ns = guestPathNsPerAccess();
+    return withBroker(async (brokers) => {
+      const gzip = await publishCeiling(brokers, 'gzip');
+      const none = await publishCeiling(brokers, 'none');
+      const fleet = await fleetIntoKafka(brokers, 2_000);
+      return [
+        {
+          name: 'guest path per access (device model + event + enqueue)',
+          value: ns,
+          unit: 'ns',
+          detail: 'median of 5 x 20k boots, 15% protocol / 85% log bytes',
+        },
+        {
+          name: 'bus publish ceiling, encoded port.access events (gzip)',
+          value: gzip,
+          unit: 'events/s',
+          detail: '150k events of ~310 B, 3k per publish',
+        },
+        {
+          name: 'bus publish ceiling, encoded port.access events (no compression)',
+          value: none,
+          unit: 'events/s',
+          detail: '150k events of ~310 B, 3k per publish',
+        },
+        {
+          name: 'simulated fleet -> agent -> Kafka, delivered',
+          value: fleet.perSecond,
+          unit: 'events/s',
+          detail: `${fleet.events} events, 2000 guests x 3 boots, start to fully acknowledged`,
+        },
+        {
+          name: 'simulated fleet -> agent, generated',
+          value: fleet.generatedPerSecond,
+          unit: 'events/s',
+          detail: 'same run, until the simulator finished',
+        },
+      ];
+    });
+  },
+};
+
+export default bench;
