@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import {
   InProcessBus,
   KafkaBus,
@@ -76,8 +77,15 @@ export async function openAgentRuntime(
       { cause: error },
     );
   }
+  await mkdir(options.journalDir, { recursive: true });
+  // In-process, delivered events live only as long as this process: a journal kept across runs
+  // would make a rerun "resume" streams whose events are gone. Each embedded run starts afresh.
+  const journalDir =
+    brokers.length > 0
+      ? options.journalDir
+      : await mkdtemp(join(options.journalDir, 'in-process-'));
   const agent = await Agent.open(
-    { host: options.host, journalDir: options.journalDir, maxQueuedEvents: 50_000 },
+    { host: options.host, journalDir, maxQueuedEvents: 50_000 },
     bus,
     log,
   );
@@ -106,6 +114,7 @@ export async function openAgentRuntime(
     close: async (drainTimeoutMs, stopTimeUs) => {
       await agent.close(drainTimeoutMs, stopTimeUs);
       await bus.close();
+      if (brokers.length === 0) await rm(journalDir, { recursive: true, force: true });
     },
   };
 }
