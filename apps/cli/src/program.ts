@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { dmCommand } from './commands/dm-tap';
 import { simulateCommand } from './commands/simulate';
 import { transcriptCommand } from './commands/transcript';
 
@@ -7,6 +8,7 @@ export function buildProgram(): Command {
   return new Command('magicport')
     .description('Record, query and replay the Xen HVM magic-ioport (PV driver unplug) protocol')
     .showHelpAfterError()
+    .addCommand(dmCommand())
     .addCommand(simulateCommand())
     .addCommand(transcriptCommand());
 }

@@ -69,7 +69,7 @@ export async function runTap(
     });
   const lines = new TapLines(options.format, report, log, openFeed, options.profile);
   const splitter = new LineSplitter(MAX_LINE_BYTES, (bytes, length) => lines.line(bytes, length));
-  const progress = throttledProgress(hooks, report, file.isFile() ? file.size : null);
+  const progress = throttledProgress(hooks, report, options.follow ? null : file.size);
   const reading = followFile(options.path, {
     follow: options.follow,
     pollMs: options.pollMs,
