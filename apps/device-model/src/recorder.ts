@@ -11,6 +11,7 @@ import {
 } from '@magicport/events';
 import {
   createGuestSession,
+  handshakeOutcome,
   PORT_PROTOCOL,
   type BlacklistLookup,
   type GuestSession,
@@ -281,17 +282,7 @@ export function handshakeId(dm: string, ordinal: number): string {
 function outcomeData(dm: string, h: SessionHandshake): HandshakeOutcomeData {
   return {
     handshakeId: handshakeId(dm, h.handshakeId),
-    result: h.result,
-    protocolVersion: h.protocolVersion,
-    product: h.product,
-    build: h.build,
-    blacklisted: h.blacklisted,
-    blacklistKey: h.blacklistKey,
-    mask: h.mask,
-    maskWrites: h.maskWrites,
-    unplug: h.unplug,
-    unplugApplied: h.unplugApplied,
-    violations: h.violations,
+    ...handshakeOutcome(h),
     startTime: toEventTime(h.startUs),
     endTime: toEventTime(h.endUs),
     accessCount: h.accessCount,

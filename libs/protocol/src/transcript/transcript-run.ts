@@ -35,7 +35,7 @@ export function runTranscript(json: unknown): TranscriptResult {
   session.stop(now);
   return {
     responses,
-    handshakes: handshakes.map(contractOutcome),
+    handshakes: handshakes.map(handshakeOutcome),
     logLines: logLines.map((line) => ({
       text: line.text,
       bytesBase64: bytesToBase64(line.bytes),
@@ -44,8 +44,8 @@ export function runTranscript(json: unknown): TranscriptResult {
   };
 }
 
-/** Exactly the DESIGN §3 keys, in that order. */
-function contractOutcome(h: SessionHandshake): HandshakeOutcome {
+/** A closed handshake's outcome: exactly the DESIGN §3 keys, in that order. */
+export function handshakeOutcome(h: SessionHandshake): HandshakeOutcome {
   return {
     result: h.result,
     protocolVersion: h.protocolVersion,
