@@ -54,7 +54,8 @@ export function partitionForKey(
 /**
  * The bus of the embedded mode: Kafka's semantics (partitions by key, consumer groups,
  * offsets committed after the handler resolves, redelivery on failure) in one process.
- * Records live in memory; partitions are released up to the lowest committed offset unless the
+ * Records live in memory; partitions are released up to the lowest committed offset (everything,
+ * when no group reads the topic: nobody could ask for them later in this process) unless the
  * topic is kept forever (`retention.ms = -1`).
  */
 export class InProcessBus implements Bus {
@@ -95,6 +96,7 @@ export class InProcessBus implements Bus {
       });
     }
     for (const group of topic.groups.values()) group.members[0]?.wake?.();
+    if (topic.groups.size === 0) this.release(topic);
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
@@ -183,12 +185,13 @@ export class InProcessBus implements Bus {
   }
 
   private release(topic: Topic): void {
-    if (topic.keepForever || topic.groups.size === 0) return;
+    if (topic.keepForever) return;
     topic.partitions.forEach((partition, p) => {
-      let lowest = Infinity;
+      let lowest = partition.base + partition.records.length;
       for (const group of topic.groups.values()) lowest = Math.min(lowest, group.committed[p]!);
       const drop = lowest - partition.base;
-      if (drop >= 1024) {
+      // Splice in chunks while groups read; at once when nobody does.
+      if (drop >= 1024 || (drop > 0 && topic.groups.size === 0)) {
         partition.records.splice(0, drop);
         partition.base = lowest;
       }

@@ -94,3 +94,48 @@ describe('InProcessBus', () => {
     );
   });
 });
+
+describe('InProcessBus memory', () => {
+  it('keeps no records of a topic nobody reads, but keeps counting offsets', async () => {
+    const bus = new InProcessBus();
+    await bus.ensureTopics([{ topic: 't', partitions: 1 }]);
+    for (let i = 0; i < 5; i++)
+      await bus.publish(
+        't',
+        Array.from({ length: 1000 }, (_, n) => rec('k', n)),
+      );
+    expect(await bus.endOffsets('t')).toEqual(new Map([[0, '5000']]));
+    const late: string[] = [];
+    await bus.subscribe({
+      topic: 't',
+      groupId: 'late',
+      fromBeginning: true,
+      onBatch: async (b) => void late.push(...b.records.map((r) => r.offset)),
+    });
+    await bus.publish('t', [rec('k', 1)]);
+    while (late.length < 1) await new Promise((r) => setTimeout(r, 1));
+    expect(late).toEqual(['5000']);
+    await bus.close();
+  });
+
+  it('keeps every record of a topic retained forever', async () => {
+    const bus = new InProcessBus();
+    await bus.ensureTopics([
+      { topic: 'forever', partitions: 1, configs: { 'retention.ms': '-1' } },
+    ]);
+    await bus.publish(
+      'forever',
+      Array.from({ length: 3000 }, (_, n) => rec('k', n)),
+    );
+    const seen: string[] = [];
+    await bus.subscribe({
+      topic: 'forever',
+      groupId: 'g',
+      fromBeginning: true,
+      onBatch: async (b) => void seen.push(...b.records.map((r) => r.offset)),
+    });
+    while (seen.length < 3000) await new Promise((r) => setTimeout(r, 1));
+    expect(seen[0]).toBe('0');
+    await bus.close();
+  });
+});
