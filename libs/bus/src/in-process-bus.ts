@@ -54,8 +54,8 @@ export function partitionForKey(
 /**
  * The bus of the embedded mode: Kafka's semantics (partitions by key, consumer groups,
  * offsets committed after the handler resolves, redelivery on failure) in one process.
- * Records live in memory; partitions are released up to the lowest committed offset (everything,
- * when no group reads the topic: nobody could ask for them later in this process) unless the
+ * Records live in memory; partitions are released up to the lowest committed offset (down to the
+ * newest `retainWithoutReaders` when no group reads the topic, so memory stays bounded) unless the
  * topic is kept forever (`retention.ms = -1`).
  */
 export class InProcessBus implements Bus {
@@ -63,6 +63,10 @@ export class InProcessBus implements Bus {
   private readonly topics = new Map<string, Topic>();
   private roundRobin = 0;
   private closed = false;
+
+  constructor(
+    private readonly options: { retainWithoutReaders: number } = { retainWithoutReaders: 100_000 },
+  ) {}
 
   async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
     for (const spec of specs) {
@@ -187,11 +191,11 @@ export class InProcessBus implements Bus {
   private release(topic: Topic): void {
     if (topic.keepForever) return;
     topic.partitions.forEach((partition, p) => {
-      let lowest = partition.base + partition.records.length;
+      const end = partition.base + partition.records.length;
+      let lowest = topic.groups.size === 0 ? end - this.options.retainWithoutReaders : end;
       for (const group of topic.groups.values()) lowest = Math.min(lowest, group.committed[p]!);
       const drop = lowest - partition.base;
-      // Splice in chunks while groups read; at once when nobody does.
-      if (drop >= 1024 || (drop > 0 && topic.groups.size === 0)) {
+      if (drop >= 1024) {
         partition.records.splice(0, drop);
         partition.base = lowest;
       }
