@@ -26,4 +26,10 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // CommonJS launchers: plain JS run by node before anything is compiled.
+    files: ['**/bin/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );
