@@ -94,13 +94,19 @@ export async function findLocalBroker(bootstrap: string): Promise<LocalBroker | 
 
 /**
  * Stops instance `name` by its recorded pid. Instances with an owner are wiped entirely; a
- * hand-started one keeps its log (and config) for reading after the stop. Null when not running.
+ * hand-started one keeps its log (and config) for reading after the stop. With `keepData` only
+ * the process goes: a later `startLocalBroker({ name, keepData: true })` on the same ports comes
+ * back with the same topics and records (an outage, not a new cluster). Null when not running.
  */
-export async function stopLocalBroker(name = 'default'): Promise<LocalBroker | null> {
+export async function stopLocalBroker(
+  name = 'default',
+  options: { keepData?: boolean } = {},
+): Promise<LocalBroker | null> {
   const state = await readState(name);
   const running = state && isBrokerAlive(state) ? toLocalBroker(state) : null;
   if (running) await terminateProcess(running.pid);
-  await wipeInstance(name, state?.owner ?? ownerFromName(name));
+  if (options.keepData) await rm(stateFile(name), { force: true });
+  else await wipeInstance(name, state?.owner ?? ownerFromName(name));
   return running;
 }
 

@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -31,6 +31,12 @@ export interface StartOptions {
   owner?: number | null;
   progress?: (message: string) => void;
   readyTimeoutMs?: number;
+  /**
+   * Start on the storage a previous start of this instance left (see `stopLocalBroker`'s
+   * `keepData`): same cluster, same topics and offsets. Meant for a restart on the same ports;
+   * storage that was never formatted is formatted as usual.
+   */
+  keepData?: boolean;
 }
 
 export class BrokerAlreadyRunningError extends Error {
@@ -45,8 +51,8 @@ const fatalLine = 'Exiting Kafka due to fatal exception';
 
 /**
  * Starts a single-node KRaft broker (its own controller) on 127.0.0.1 from the Maven-resolved
- * jars, with fresh storage, and resolves once it accepts clients. Leftovers of killed test runs
- * are stopped first.
+ * jars, with fresh storage (unless `keepData`), and resolves once it accepts clients. Leftovers
+ * of killed test runs are stopped first.
  */
 export async function startLocalBroker(options: StartOptions = {}): Promise<LocalBroker> {
   const { name = 'default', owner = null, progress = () => {} } = options;
@@ -66,14 +72,13 @@ export async function startLocalBroker(options: StartOptions = {}): Promise<Loca
     : await freePort();
 
   const dir = instanceDir(name);
-  await rm(join(dir, 'data'), { recursive: true, force: true });
-  await mkdir(join(dir, 'data'), { recursive: true });
+  const dataDir = join(dir, 'data');
+  const reuse = options.keepData === true && existsSync(join(dataDir, 'meta.properties'));
+  if (!reuse) await rm(dataDir, { recursive: true, force: true });
+  await mkdir(dataDir, { recursive: true });
   const propsFile = join(dir, 'server.properties');
-  await writeFile(
-    propsFile,
-    renderServerProperties({ port, controllerPort, dataDir: join(dir, 'data') }),
-  );
-  await formatStorage(java, jars, propsFile);
+  await writeFile(propsFile, renderServerProperties({ port, controllerPort, dataDir }));
+  if (!reuse) await formatStorage(java, jars, propsFile);
 
   const logFile = join(dir, 'broker.log');
   const child = spawnBroker(java, jars, propsFile, logFile, owner === null);
@@ -101,7 +106,7 @@ export async function startLocalBroker(options: StartOptions = {}): Promise<Loca
 
 // KRaft refuses to start on unformatted storage; `--standalone` makes this node the sole voter.
 async function formatStorage(java: string, jars: string, propsFile: string): Promise<void> {
-  const clusterId = randomBytes(16).toString('base64url');
+  const clusterId = newClusterId();
   const args = [
     '-Xmx256m',
     '-XX:TieredStopAtLevel=1', // a short-lived tool: skip the optimising compiler
@@ -122,6 +127,15 @@ async function formatStorage(java: string, jars: string, propsFile: string): Pro
     throw new Error(`formatting the broker storage failed: ${`${stderr}${stdout}`.trim()}`, {
       cause: err,
     });
+  }
+}
+
+// An id starting with '-' reads as an option to StorageTool ("expected one argument"); Kafka's
+// own Uuid.randomUuid() skips those too.
+function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
   }
 }
 
