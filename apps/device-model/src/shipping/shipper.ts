@@ -1,5 +1,5 @@
 import type { Bus } from '@magicport/bus';
-import type { Journal, JournalPosition } from '../journal';
+import type { Journal, JournalPosition, JournalRecord } from '../journal';
 
 export interface ShipperOptions {
   topic: string;
@@ -45,6 +45,14 @@ export class Shipper {
   private wake: (() => void) | null = null;
   private readonly stats = { delivered: 0, failedAttempts: 0, lastError: null as string | null };
   private retrying = false;
+  /**
+   * The batch being published, kept as read until the bus takes it: a retry must re-send the
+   * identical records. The idempotent producer numbers records per partition, and the broker
+   * dedupes a batch it already appended only when the retry has the same sequence range; a
+   * batch re-read from a journal that grew meanwhile is larger and is refused as out of order,
+   * for good.
+   */
+  private unpublished: { records: JournalRecord[]; next: JournalPosition } | null = null;
 
   constructor(
     private readonly journal: Journal,
@@ -102,11 +110,14 @@ export class Shipper {
     let backoff = this.options.retryMinMs;
     while (this.running) {
       await this.journal.flush();
-      const { records, next } = await this.journal.read(this.position, this.options.maxBatchBytes);
+      const batch =
+        this.unpublished ?? (await this.journal.read(this.position, this.options.maxBatchBytes));
+      const { records, next } = batch;
       if (records.length === 0) {
         await this.idle();
         continue;
       }
+      this.unpublished = batch;
       try {
         await this.bus.publish(this.options.topic, records);
       } catch (err) {
@@ -127,6 +138,7 @@ export class Shipper {
         this.retrying = false;
       }
       backoff = this.options.retryMinMs;
+      this.unpublished = null;
       this.position = next;
       this.stats.delivered += records.length;
       await this.journal.ack(next, this.ackMeta());
