@@ -80,6 +80,8 @@ export class KafkaBus implements Bus {
   private producer: Producer | null = null;
   private admin: Promise<Admin> | null = null;
   private readonly consumers = new Set<Consumer>();
+  /** Consumers being stopped by us, which kafkajs must not restart (see `subscribe`). */
+  private readonly stopping = new WeakSet<Consumer>();
   private queue: Pending[] = [];
   private queuedBytes = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -124,9 +126,13 @@ export class KafkaBus implements Bus {
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
-    const consumer = this.kafka.consumer({
+    // kafkajs restarts a crashed consumer on a timer even when the crash races our disconnect()
+    // (seen after a broker outage): the restarted one runs on unseen and keeps the process alive.
+    // Otherwise kafkajs's own consumer default of 5 retries.
+    const consumer: Consumer = this.kafka.consumer({
       groupId: options.groupId,
       allowAutoTopicCreation: false,
+      retry: { retries: 5, restartOnFailure: async () => !this.stopping.has(consumer) },
     });
     this.consumers.add(consumer);
     await consumer.connect();
@@ -167,6 +173,7 @@ export class KafkaBus implements Bus {
     });
     return {
       stop: async () => {
+        this.stopping.add(consumer);
         this.consumers.delete(consumer);
         await consumer.disconnect();
       },
@@ -181,6 +188,7 @@ export class KafkaBus implements Bus {
   async close(): Promise<void> {
     this.kick();
     while (this.sending) await this.sending;
+    for (const c of this.consumers) this.stopping.add(c);
     await Promise.all([...this.consumers].map((c) => c.disconnect()));
     this.consumers.clear();
     await this.producer?.disconnect();
