@@ -70,8 +70,21 @@ export function createEventStamper(options: GuestStreamOptions): EventStamper {
       return boot;
     },
     stamp: (type, data, timeMicros) => {
-      const head = stream.next(type, timeMicros);
-      return { ...head, vm, domid, boot, data };
+      const h = stream.next(type, timeMicros);
+      // One literal, fields in envelope order: a single object shape on the agent's hot path.
+      return {
+        id: h.id,
+        type: h.type,
+        v: h.v,
+        time: h.time,
+        host: h.host,
+        dm: h.dm,
+        seq: h.seq,
+        vm,
+        domid,
+        boot,
+        data,
+      };
     },
     setBoot: (value) => {
       boot = checkBoot(value);
