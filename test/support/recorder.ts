@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { decodeEvent, EVENTS_TOPIC, type GuestEvent } from '@magicport/events';
+import { KafkaBus, KAFKA_BUS_DEFAULTS, magicportTopics } from '@magicport/bus';
 import { planFleet, simulatedDmId } from '../../apps/device-model/src/simulate';
 
 const root = join(__dirname, '..', '..');
@@ -149,6 +150,17 @@ function kafkaClient(brokers: string): Kafka {
 
 /** Offset after the last record of each partition of the events topic. */
 export async function eventsEndOffsets(brokers: string): Promise<Map<number, bigint>> {
+  // On a fresh broker nothing has provisioned the topics yet: do what the agent does first.
+  const bus = new KafkaBus({
+    ...KAFKA_BUS_DEFAULTS,
+    brokers: brokers.split(','),
+    log: () => undefined,
+  });
+  try {
+    await bus.ensureTopics(magicportTopics());
+  } finally {
+    await bus.close();
+  }
   const admin = kafkaClient(brokers).admin();
   await admin.connect();
   try {
