@@ -17,6 +17,8 @@ export interface AgentRuntimeOptions {
   host: string;
   /** How long to wait for the blacklist view to catch up before refusing to start. */
   readyTimeoutMs: number;
+  /** Kafka record batch compression (`MAGICPORT_KAFKA_COMPRESSION`, default gzip). */
+  compression: 'gzip' | 'none';
 }
 
 export interface AgentRuntime {
@@ -29,16 +31,22 @@ export interface AgentRuntime {
 
 export const DEFAULT_JOURNAL_DIR = './.magicport/agent-journal';
 
-export function agentRuntimeOptions(flags: {
-  brokers?: string;
-  journal?: string;
-  host?: string;
-}): AgentRuntimeOptions {
+export function agentRuntimeOptions(
+  flags: { brokers?: string; journal?: string; host?: string },
+  env: NodeJS.ProcessEnv = process.env,
+): AgentRuntimeOptions {
+  const compression = env.MAGICPORT_KAFKA_COMPRESSION || 'gzip';
+  if (compression !== 'gzip' && compression !== 'none') {
+    throw new Error(
+      `MAGICPORT_KAFKA_COMPRESSION must be gzip or none (got ${JSON.stringify(compression)})`,
+    );
+  }
   return {
-    brokers: flags.brokers ?? (process.env.KAFKA_BROKERS || undefined),
+    brokers: flags.brokers ?? (env.KAFKA_BROKERS || undefined),
     journalDir: resolve(flags.journal ?? DEFAULT_JOURNAL_DIR),
     host: flags.host ?? hostname(),
     readyTimeoutMs: 30_000,
+    compression,
   };
 }
 
@@ -61,6 +69,7 @@ export async function openAgentRuntime(
           ...KAFKA_BUS_DEFAULTS,
           brokers,
           clientId: `magicport-agent-${options.host}`,
+          compression: options.compression,
         })
       : new InProcessBus();
   const target = brokers.length > 0 ? `kafka ${brokers.join(',')}` : 'in-process';
