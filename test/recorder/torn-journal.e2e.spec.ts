@@ -53,6 +53,9 @@ let dir = '';
 class EventsUnreachable implements Bus {
   readonly kind = 'kafka' as const;
   constructor(private readonly kafka: KafkaBus) {}
+  get maxPublishBytes(): number {
+    return this.kafka.maxPublishBytes;
+  }
   ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
     return this.kafka.ensureTopics(specs);
   }

@@ -60,6 +60,7 @@ export function partitionForKey(
  */
 export class InProcessBus implements Bus {
   readonly kind = 'in-process' as const;
+  readonly maxPublishBytes = Number.POSITIVE_INFINITY;
   private readonly topics = new Map<string, Topic>();
   private roundRobin = 0;
   private closed = false;

@@ -76,6 +76,11 @@ interface Pending {
  */
 export class KafkaBus implements Bus {
   readonly kind = 'kafka' as const;
+  /**
+   * Uncompressed, a send must stay under the broker's default 1 MiB `message.max.bytes`; gzip
+   * shrinks JSON events several times, and our events topic allows 8 MiB batches.
+   */
+  readonly maxPublishBytes: number;
   private readonly kafka: Kafka;
   private producer: Producer | null = null;
   private admin: Promise<Admin> | null = null;
@@ -88,6 +93,7 @@ export class KafkaBus implements Bus {
   private sending: Promise<void> | null = null;
 
   constructor(private readonly config: KafkaBusConfig) {
+    this.maxPublishBytes = config.compression === 'gzip' ? 4 * 1024 * 1024 : 900 * 1024;
     this.kafka = new Kafka({
       clientId: config.clientId,
       brokers: config.brokers,

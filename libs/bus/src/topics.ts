@@ -15,7 +15,7 @@ export function magicportTopics(layout: TopicLayout = { eventPartitions: 12 }): 
     {
       topic: EVENTS_TOPIC,
       partitions: layout.eventPartitions,
-      configs: { 'compression.type': 'producer' },
+      configs: { 'compression.type': 'producer', 'max.message.bytes': String(8 * 1024 * 1024) },
     },
     {
       topic: BLACKLIST_TOPIC,

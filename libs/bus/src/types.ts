@@ -47,6 +47,8 @@ export interface TopicSpec {
 /** The one publish/subscribe seam: Kafka in the distributed mode, in-process when embedded. */
 export interface Bus {
   readonly kind: 'kafka' | 'in-process';
+  /** The most record bytes one publish should carry (the broker refuses larger batches). */
+  readonly maxPublishBytes: number;
   ensureTopics(specs: readonly TopicSpec[]): Promise<void>;
   /** Resolves once every record is durably acknowledged (acks=all on Kafka). */
   publish(topic: string, records: readonly BusRecord[]): Promise<void>;

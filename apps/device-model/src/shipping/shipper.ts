@@ -111,7 +111,11 @@ export class Shipper {
     while (this.running) {
       await this.journal.flush();
       const batch =
-        this.unpublished ?? (await this.journal.read(this.position, this.options.maxBatchBytes));
+        this.unpublished ??
+        (await this.journal.read(
+          this.position,
+          Math.min(this.options.maxBatchBytes, this.bus.maxPublishBytes),
+        ));
       const { records, next } = batch;
       if (records.length === 0) {
         await this.idle();
