@@ -47,6 +47,8 @@ export class Agent {
   private writeScheduled = false;
   /** Next seq of each stream, as journaled (written to the file, not only queued). */
   private readonly written: StreamSeqs;
+  /** Next seq of each stream appended to the journal's buffer since the last flush. */
+  private appended: StreamSeqs = new Map();
   private readonly instances = new Map<string, DeviceModelRecorder>();
 
   private constructor(
@@ -125,16 +127,6 @@ export class Agent {
     return { ready: reasons.length === 0, reasons };
   }
 
-  status() {
-    return {
-      readiness: this.readiness(),
-      shipper: this.shipper.status(),
-      queuedEvents: this.queue.length,
-      instances: this.instances.size,
-      blacklistRevision: this.blacklist.view.revision,
-    };
-  }
-
   /** Unacknowledged journal bytes: how far delivery is behind. */
   get backlogBytes(): number {
     return this.journal.unackedBytes + this.journal.bufferedBytes;
@@ -186,17 +178,18 @@ export class Agent {
     if (this.queue.length === 0) return;
     const events = this.queue;
     this.queue = [];
-    for (const event of events) this.journal.append({ key: event.vm, value: encodeEvent(event) });
-    this.pendingSeqs.push(events);
+    for (const event of events) {
+      this.journal.append({ key: event.vm, value: encodeEvent(event) });
+      this.appended.set(event.dm, event.seq + 1);
+    }
   }
 
-  private pendingSeqs: GuestEvent[][] = [];
-
+  /** Once the file write is done, what was appended counts as journaled (for the cursor meta). */
   private async flushJournal(): Promise<void> {
-    const batches = this.pendingSeqs;
-    this.pendingSeqs = [];
+    const appended = this.appended;
+    this.appended = new Map();
     await this.journal.flush();
-    for (const events of batches) for (const e of events) this.written.set(e.dm, e.seq + 1);
+    for (const [dm, next] of appended) this.written.set(dm, next);
     this.shipper.notify();
   }
 }

@@ -115,9 +115,7 @@ export class DeviceModelRecorder {
   access(op: Op, port: number, size: Width, value: number | undefined, timeUs: number): number {
     this.accessing = true;
     const response = this.session.access(op, port, size, value, timeUs);
-    this.accessing = false;
-    this.recordAccess(op, port, size, value, op === 'in' ? response : undefined, timeUs);
-    if (this.caused.length > 0) this.recordCaused();
+    this.recorded(op, port, size, value, response, timeUs);
     return response;
   }
 
@@ -132,9 +130,7 @@ export class DeviceModelRecorder {
   ): void {
     this.accessing = true;
     this.session.observe(op, port, size, value, response, timeUs);
-    this.accessing = false;
-    this.recordAccess(op, port, size, value, op === 'in' ? response : undefined, timeUs);
-    if (this.caused.length > 0) this.recordCaused();
+    this.recorded(op, port, size, value, response, timeUs);
   }
 
   /**
@@ -147,23 +143,17 @@ export class DeviceModelRecorder {
   observeLogLine(bytes: Uint8Array, timeUs: number): void {
     const stored = bytes.subarray(0, MAX_LOG_LINE_BYTES);
     const full = stored.length === MAX_LOG_LINE_BYTES;
-    const open = this.session.openHandshakeId;
-    this.emit(
-      'guest.log',
-      {
-        text: guestLogText(stored),
-        bytesBase64: encodeLogBytes(stored),
-        truncated: false,
-        trigger: full ? null : 0x0a,
-        droppedBefore: 0,
-        throttledMs: 0,
-        accessCount: stored.length + (full ? 0 : 1),
-        firstTime: toEventTime(timeUs),
-        lastTime: toEventTime(timeUs),
-        handshakeId: open === null ? null : handshakeId(this.options.dm, open),
-      },
-      timeUs,
-    );
+    this.emitLog({
+      bytes: stored,
+      truncated: false,
+      trigger: full ? null : 0x0a,
+      droppedBefore: 0,
+      throttledMs: 0,
+      accessCount: stored.length + (full ? 0 : 1),
+      firstUs: timeUs,
+      lastUs: timeUs,
+      handshakeId: this.session.openHandshakeId,
+    });
   }
 
   /** Event time passes with no access: closes an idle handshake. */
@@ -192,7 +182,18 @@ export class DeviceModelRecorder {
     else record();
   }
 
-  private recordCaused(): void {
+  /** The access itself first, then what it caused (an outcome it closed, a line it flushed). */
+  private recorded(
+    op: Op,
+    port: number,
+    size: Width,
+    value: number | undefined,
+    response: number | undefined,
+    timeUs: number,
+  ): void {
+    this.accessing = false;
+    this.recordAccess(op, port, size, value, response, timeUs);
+    if (this.caused.length === 0) return;
     const caused = this.caused;
     this.caused = [];
     for (const record of caused) record();
@@ -225,36 +226,34 @@ export class DeviceModelRecorder {
   private flushPendingLog(): void {
     const pending = this.session.pendingLog();
     if (!pending) return;
-    this.emit(
-      'guest.log',
-      {
-        text: guestLogText(pending.bytes),
-        bytesBase64: encodeLogBytes(pending.bytes),
-        truncated: false,
-        trigger: null,
-        droppedBefore: 0,
-        throttledMs: 0,
-        accessCount: pending.wireBytes.length,
-        firstTime: toEventTime(pending.firstUs),
-        lastTime: toEventTime(pending.lastUs),
-        handshakeId:
-          pending.handshakeId === null ? null : handshakeId(this.options.dm, pending.handshakeId),
-      },
-      pending.lastUs,
-    );
+    this.emitLog({
+      ...pending,
+      truncated: false,
+      trigger: null,
+      droppedBefore: 0,
+      throttledMs: 0,
+      accessCount: pending.wireBytes.length,
+    });
   }
 
   private emitLogLine(line: SessionLogLine): void {
-    const trigger =
-      line.wireBytes.length > line.bytes.length ? line.wireBytes[line.wireBytes.length - 1]! : null;
+    const { bytes, wireBytes } = line;
+    this.emitLog({
+      ...line,
+      trigger: wireBytes.length > bytes.length ? wireBytes[wireBytes.length - 1]! : null,
+      droppedBefore: line.droppedBefore.lines,
+    });
+  }
+
+  private emitLog(line: LogLineRecord): void {
     this.emit(
       'guest.log',
       {
         text: guestLogText(line.bytes),
         bytesBase64: encodeLogBytes(line.bytes),
         truncated: line.truncated,
-        trigger,
-        droppedBefore: line.droppedBefore.lines,
+        trigger: line.trigger,
+        droppedBefore: line.droppedBefore,
         throttledMs: line.throttledMs,
         accessCount: line.accessCount,
         firstTime: toEventTime(line.firstUs),
@@ -273,6 +272,19 @@ export class DeviceModelRecorder {
   ): void {
     this.sink(this.stamper.stamp(type, data as never, timeUs) as GuestEvent);
   }
+}
+
+/** What a guest.log event is made from, whichever way the line was learnt. */
+interface LogLineRecord {
+  bytes: Uint8Array;
+  truncated: boolean;
+  trigger: number | null;
+  droppedBefore: number;
+  throttledMs: number;
+  accessCount: number;
+  firstUs: number;
+  lastUs: number;
+  handshakeId: number | null;
 }
 
 export function handshakeId(dm: string, ordinal: number): string {
