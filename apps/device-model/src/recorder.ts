@@ -43,6 +43,9 @@ export interface RecorderOptions {
 
 export type EventSink = (event: GuestEvent) => void;
 
+/** A local copy: a re-exported binding is a getter in the compiled CommonJS (per-access cost). */
+const LOG_PORT = PORT_PROTOCOL;
+
 /**
  * One device-model instance and what it records: every platform-port access, each closed
  * handshake and each reassembled guest log line, as stamped events in the order they happened.
@@ -52,6 +55,7 @@ export type EventSink = (event: GuestEvent) => void;
 export class DeviceModelRecorder {
   private readonly session: GuestSession;
   private readonly stamper: EventStamper;
+  private readonly logByteAccesses: boolean;
   private boot = 0;
   private stopped = false;
   /** While an access runs, what it causes (outcomes, lines) waits to be recorded after it. */
@@ -62,6 +66,7 @@ export class DeviceModelRecorder {
     private readonly options: RecorderOptions,
     private readonly sink: EventSink,
   ) {
+    this.logByteAccesses = options.logByteAccesses;
     this.stamper = createEventStamper({
       host: options.host,
       dm: options.dm,
@@ -182,7 +187,11 @@ export class DeviceModelRecorder {
     else record();
   }
 
-  /** The access itself first, then what it caused (an outcome it closed, a line it flushed). */
+  /**
+   * The access itself first, then what it caused (an outcome it closed, a line it flushed).
+   * A log byte write is the guest path's commonest access: it records nothing of its own
+   * unless asked (its line's guest.log event carries it).
+   */
   private recorded(
     op: Op,
     port: number,
@@ -192,7 +201,8 @@ export class DeviceModelRecorder {
     timeUs: number,
   ): void {
     this.accessing = false;
-    this.recordAccess(op, port, size, value, response, timeUs);
+    if (op !== 'out' || port !== LOG_PORT || size !== 1 || this.logByteAccesses)
+      this.recordAccess(op, port, size, value, response, timeUs);
     if (this.caused.length === 0) return;
     const caused = this.caused;
     this.caused = [];
@@ -207,8 +217,6 @@ export class DeviceModelRecorder {
     response: number | undefined,
     timeUs: number,
   ): void {
-    const logByte = op === 'out' && port === PORT_PROTOCOL && size === 1;
-    if (logByte && !this.options.logByteAccesses) return;
     this.emit(
       'port.access',
       {
@@ -227,21 +235,31 @@ export class DeviceModelRecorder {
     const pending = this.session.pendingLog();
     if (!pending) return;
     this.emitLog({
-      ...pending,
+      bytes: pending.bytes,
       truncated: false,
       trigger: null,
       droppedBefore: 0,
       throttledMs: 0,
       accessCount: pending.wireBytes.length,
+      firstUs: pending.firstUs,
+      lastUs: pending.lastUs,
+      handshakeId: pending.handshakeId,
     });
   }
 
+  /** Fields copied one by one: spreading the session's line costs more than the rest (hot path). */
   private emitLogLine(line: SessionLogLine): void {
     const { bytes, wireBytes } = line;
     this.emitLog({
-      ...line,
+      bytes,
+      truncated: line.truncated,
       trigger: wireBytes.length > bytes.length ? wireBytes[wireBytes.length - 1]! : null,
       droppedBefore: line.droppedBefore.lines,
+      throttledMs: line.throttledMs,
+      accessCount: line.accessCount,
+      firstUs: line.firstUs,
+      lastUs: line.lastUs,
+      handshakeId: line.handshakeId,
     });
   }
 

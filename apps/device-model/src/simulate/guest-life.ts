@@ -14,6 +14,8 @@ import type { Rng } from './rng';
 /** Event time between two accesses of one driver run. */
 const ACCESS_STEP_US = 2;
 const POST_TO_DRIVER_US = 1_800_000;
+/** A local copy: a re-exported binding is a getter in the compiled CommonJS (per-access cost). */
+const LOG_PORT = PORT_PROTOCOL;
 
 /** Drives one run through the recorder on the guest's clock; returns the time after it. */
 export function drive(run: DriverRun<unknown>, dm: DeviceModelRecorder, startUs: number): number {
@@ -34,7 +36,7 @@ function* withProduct(run: DriverRun<unknown>, product: number): DriverRun<unkno
   while (!step.done) {
     const a: PortAccess = step.value;
     const changed =
-      a.op === 'out' && a.port === PORT_PROTOCOL && a.size === 2 ? { ...a, value: product } : a;
+      a.op === 'out' && a.port === LOG_PORT && a.size === 2 ? { ...a, value: product } : a;
     const answer: number | undefined = yield changed;
     step = run.next(answer);
   }
@@ -75,7 +77,7 @@ function* logFlood(rng: Rng): DriverRun<void> {
   for (let n = 0; n < lines; n++) {
     const text = `XEN|FloodTest: line ${n} ${'x'.repeat(rng.int(100, 250))}\n`;
     for (let i = 0; i < text.length; i++)
-      yield { op: 'out', port: PORT_PROTOCOL, size: 1, value: text.charCodeAt(i) };
+      yield { op: 'out', port: LOG_PORT, size: 1, value: text.charCodeAt(i) };
   }
 }
 

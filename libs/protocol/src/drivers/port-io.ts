@@ -33,5 +33,7 @@ export const outl = (port: number, value: number): PortStep<void> => write(port,
  * Xen each byte of a string PIO reaches the device model as its own access.
  */
 export function* outString(port: number, text: string): PortStep<void> {
-  for (let i = 0; i < text.length; i++) yield* outb(port, text.charCodeAt(i));
+  // Yields the accesses itself rather than `yield* outb(...)`: no generator per byte.
+  for (let i = 0; i < text.length; i++)
+    yield { op: 'out', port, size: 1, value: text.charCodeAt(i) & 0xff };
 }
