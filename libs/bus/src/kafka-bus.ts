@@ -5,12 +5,13 @@ import {
   CompressionTypes,
   Kafka,
   logLevel,
-  Partitioners,
   type Admin,
   type Consumer,
   type LogEntry,
+  type Message,
   type Producer,
 } from 'kafkajs';
+import { createMemoPartitioner, KeyBuffers } from './partitioner';
 import type { Bus, BusRecord, SubscribeOptions, Subscription, TopicSpec } from './types';
 
 export interface KafkaBusConfig {
@@ -91,6 +92,7 @@ export class KafkaBus implements Bus {
   private queuedBytes = 0;
   private timer: NodeJS.Timeout | null = null;
   private sending: Promise<void> | null = null;
+  private readonly keyBuffers = new KeyBuffers();
 
   constructor(private readonly config: KafkaBusConfig) {
     this.maxPublishBytes = config.compression === 'gzip' ? 4 * 1024 * 1024 : 900 * 1024;
@@ -229,7 +231,7 @@ export class KafkaBus implements Bus {
           this.config.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
         topicMessages: [...byTopic].map(([topic, records]) => ({
           topic,
-          messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
+          messages: records.map((r) => this.toMessage(r)),
         })),
       });
       for (const p of batch) p.resolve();
@@ -238,12 +240,24 @@ export class KafkaBus implements Bus {
     }
   }
 
+  /**
+   * Keys as cached Buffers (kafkajs would encode a string key per record), and only the fields a
+   * record has: kafkajs spreads each message into a new object, and an absent `headers` costs
+   * nothing there while `headers: undefined` still gets copied.
+   */
+  private toMessage(r: BusRecord): Message {
+    const key = r.key === null ? null : this.keyBuffers.get(r.key);
+    return r.headers === undefined
+      ? { key, value: r.value }
+      : { key, value: r.value, headers: r.headers };
+  }
+
   private async getProducer(): Promise<Producer> {
     if (!this.producer) {
       const producer = this.kafka.producer({
         idempotent: true,
         maxInFlightRequests: 1,
-        createPartitioner: Partitioners.DefaultPartitioner,
+        createPartitioner: createMemoPartitioner(),
         allowAutoTopicCreation: false,
       });
       await producer.connect();
