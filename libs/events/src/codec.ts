@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { MagicportEvent } from './envelope';
 import { eventRegistry } from './event-catalog';
+import { eventJson } from './event-json';
 import type { CompiledVersion, EventRegistry } from './event-registry';
 import { isEventTime } from './event-time';
 import { formatFieldError, preview, type FieldError } from './schema-check';
@@ -27,7 +28,7 @@ export function createEventCodec(registry: EventRegistry): EventCodec {
 
 /** JSON as UTF-8. Encoding does not validate: producers build events with the typed stamper. */
 export function encodeEvent(event: MagicportEvent): Buffer {
-  return Buffer.from(JSON.stringify(event), 'utf8');
+  return Buffer.from(eventJson(event), 'utf8');
 }
 
 let current: EventCodec | null = null;

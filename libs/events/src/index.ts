@@ -10,3 +10,4 @@ export * from './guest-log-bytes';
 export * from './guest-payloads';
 export * from './schema-check';
 export * from './topics';
+export * from './event-json';

@@ -1,0 +1,47 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { eventJson, type GuestEvent, type MagicportEvent } from '@magicport/events';
+import { anyEvent } from './event-arbitraries';
+import { sampleGuestEvents } from './sample-events';
+
+const access = () => sampleGuestEvents().find((e) => e.type === 'port.access')!;
+const log = () => sampleGuestEvents().find((e) => e.type === 'guest.log')!;
+
+describe('eventJson', () => {
+  it('is JSON.stringify, string for string, for any valid event', () => {
+    fc.assert(
+      fc.property(anyEvent, (event) => {
+        expect(eventJson(event)).toBe(JSON.stringify(event));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('writes a port.access event out by hand', () => {
+    const event = access();
+    expect(eventJson(event)).toBe(
+      `{"id":"${event.dm}:${event.seq}","type":"port.access","v":1,"time":"${event.time}","host":"${event.host}","dm":"${event.dm}","seq":${event.seq},"vm":"${event.vm}","domid":${event.domid},"boot":${event.boot},"data":${JSON.stringify(event.data)}}`,
+    );
+  });
+
+  it('escapes what JSON must: quotes, backslashes and controls in host and log text', () => {
+    const event = { ...log(), host: 'rack "7"\\a' } as GuestEvent;
+    (event.data as { text: string }).text = 'say "hi"\\\n\u0000\u2028 é';
+    expect(eventJson(event)).toBe(JSON.stringify(event));
+    expect(JSON.parse(eventJson(event))).toStrictEqual(event);
+  });
+
+  it('falls back to JSON.stringify when a field is not of its type', () => {
+    const cases: unknown[] = [
+      { ...access(), seq: Number.NaN },
+      { ...access(), data: { ...access().data, response: Number.POSITIVE_INFINITY } },
+      { ...access(), data: { ...access().data, op: 'in"' } },
+      { ...access(), time: undefined },
+      { ...log(), data: { ...log().data, throttledMs: Number.NaN } },
+      { ...log(), data: { ...log().data, handshakeId: 'a\nb' } },
+      { ...log(), data: { ...log().data, text: 7 } },
+    ];
+    for (const event of cases)
+      expect(eventJson(event as MagicportEvent)).toBe(JSON.stringify(event));
+  });
+});
