@@ -1,4 +1,4 @@
-import type { MagicportEvent } from './envelope';
+import type { GuestEvent, MagicportEvent } from './envelope';
 import type { GuestLogData, PortAccessData } from './guest-payloads';
 
 /**
@@ -10,21 +10,19 @@ import type { GuestLogData, PortAccessData } from './guest-payloads';
  * is not one, a number that is not finite), goes to `JSON.stringify`.
  */
 export function eventJson(event: MagicportEvent): string {
-  const head = envelope(event);
-  if (head !== null) {
-    if (event.type === 'port.access') {
-      const data = portAccess(event.data as PortAccessData);
-      if (data !== null) return `${head}${data}}`;
-    } else if (event.type === 'guest.log') {
-      const data = guestLog(event.data as GuestLogData);
-      if (data !== null) return `${head}${data}}`;
-    }
+  if (event.type === 'port.access' || event.type === 'guest.log') {
+    const head = envelope(event);
+    const data =
+      event.type === 'port.access'
+        ? portAccess(event.data as PortAccessData)
+        : guestLog(event.data as GuestLogData);
+    if (head !== null && data !== null) return `${head}${data}}`;
   }
   return JSON.stringify(event);
 }
 
 /** Everything up to and including `"data":`, or null when a field is not of its type. */
-function envelope(e: MagicportEvent): string | null {
+function envelope(e: GuestEvent): string | null {
   if (!plain(e.id) || !plain(e.type) || !plain(e.time) || !plain(e.dm) || !plain(e.vm)) return null;
   if (typeof e.host !== 'string' || !finite(e.v, e.seq) || !finite(e.domid, e.boot)) return null;
   const host = plain(e.host) ? `"${e.host}"` : JSON.stringify(e.host);
