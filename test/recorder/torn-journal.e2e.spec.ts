@@ -15,6 +15,7 @@ import {
   magicportTopics,
   type Bus,
   type BusRecord,
+  type ScanVisitor,
   type SubscribeOptions,
   type Subscription,
   type TopicSpec,
@@ -68,6 +69,9 @@ class EventsUnreachable implements Bus {
   }
   endOffsets(topic: string): Promise<Map<number, string>> {
     return this.kafka.endOffsets(topic);
+  }
+  scanSince(topic: string, sinceMs: number, visit: ScanVisitor): Promise<void> {
+    return this.kafka.scanSince(topic, sinceMs, visit);
   }
   close(): Promise<void> {
     return this.kafka.close();

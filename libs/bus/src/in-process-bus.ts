@@ -2,6 +2,7 @@ import type {
   Bus,
   BusRecord,
   ConsumedRecord,
+  ScanVisitor,
   SubscribeOptions,
   Subscription,
   TopicSpec,
@@ -129,6 +130,20 @@ export class InProcessBus implements Bus {
   async endOffsets(topicName: string): Promise<Map<number, string>> {
     const topic = this.topic(topicName);
     return new Map(topic.partitions.map((p, i) => [i, String(p.base + p.records.length)]));
+  }
+
+  /**
+   * The records still held: those every group has consumed may have been released already (a
+   * scan cannot see them), unless the topic is kept forever.
+   */
+  async scanSince(topicName: string, sinceMs: number, visit: ScanVisitor): Promise<void> {
+    const topic = this.topic(topicName);
+    const ends = topic.partitions.map((p) => p.records.length);
+    topic.partitions.forEach((partition, p) => {
+      const first = partition.records.findIndex((r) => r.timestamp >= sinceMs);
+      if (first < 0) return;
+      for (let i = first; i < ends[p]!; i++) visit(partition.records[i]!, p);
+    });
   }
 
   async close(): Promise<void> {

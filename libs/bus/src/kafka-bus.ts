@@ -12,7 +12,15 @@ import {
   type Producer,
 } from 'kafkajs';
 import { createMemoPartitioner, KeyBuffers } from './partitioner';
-import type { Bus, BusRecord, SubscribeOptions, Subscription, TopicSpec } from './types';
+import { scanKafkaSince } from './kafka-scan';
+import type {
+  Bus,
+  BusRecord,
+  ScanVisitor,
+  SubscribeOptions,
+  Subscription,
+  TopicSpec,
+} from './types';
 
 export interface KafkaBusConfig {
   brokers: string[];
@@ -191,6 +199,10 @@ export class KafkaBus implements Bus {
   async endOffsets(topic: string): Promise<Map<number, string>> {
     const offsets = await (await this.getAdmin()).fetchTopicOffsets(topic);
     return new Map(offsets.map((o) => [o.partition, o.high]));
+  }
+
+  scanSince(topic: string, sinceMs: number, visit: ScanVisitor): Promise<void> {
+    return scanKafkaSince(this.kafka, topic, sinceMs, visit);
   }
 
   async close(): Promise<void> {

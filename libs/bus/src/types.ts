@@ -44,6 +44,8 @@ export interface TopicSpec {
   configs?: Record<string, string>;
 }
 
+export type ScanVisitor = (record: ConsumedRecord, partition: number) => void;
+
 /** The one publish/subscribe seam: Kafka in the distributed mode, in-process when embedded. */
 export interface Bus {
   readonly kind: 'kafka' | 'in-process';
@@ -55,5 +57,12 @@ export interface Bus {
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   /** Offset after the last record of each partition. */
   endOffsets(topic: string): Promise<Map<number, string>>;
+  /**
+   * Visits every record of every partition of `topic` from the first offset whose timestamp is
+   * at or after `sinceMs` up to the end offsets taken when the scan starts, in offset order per
+   * partition; records appended meanwhile are not visited. Reads only: no group offsets are
+   * committed. (How a publisher that crashed mid-publish learns which of its records arrived.)
+   */
+  scanSince(topic: string, sinceMs: number, visit: ScanVisitor): Promise<void>;
   close(): Promise<void>;
 }

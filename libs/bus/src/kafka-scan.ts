@@ -1,0 +1,142 @@
+import { randomBytes } from 'node:crypto';
+import type { Admin, Consumer, Kafka } from 'kafkajs';
+import type { ScanVisitor } from './types';
+
+export interface ScanOptions {
+  /** Give up (reject) when the scan has not reached every end offset by then. */
+  timeoutMs: number;
+}
+
+export const SCAN_DEFAULTS: ScanOptions = { timeoutMs: 60_000 };
+
+interface Range {
+  start: bigint;
+  end: bigint;
+}
+
+/**
+ * `Bus.scanSince` on Kafka: the end offsets first, then per partition the first offset whose
+ * timestamp is at or after `sinceMs` (a partition with none has nothing to read), then a
+ * consumer in a group of its own that commits nothing, seeked to those offsets and stopped once
+ * every partition reached its end. kafkajs 2 cannot assign partitions without a group, hence the
+ * throwaway group, deleted afterwards.
+ */
+export async function scanKafkaSince(
+  kafka: Kafka,
+  topic: string,
+  sinceMs: number,
+  visit: ScanVisitor,
+  options: ScanOptions = SCAN_DEFAULTS,
+): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const ranges = await scanRanges(admin, topic, sinceMs);
+    const pending = new Set([...ranges].filter(([, r]) => r.start < r.end).map(([p]) => p));
+    if (pending.size === 0) return;
+    const groupId = `magicport-scan-${randomBytes(8).toString('hex')}`;
+    const consumer = kafka.consumer({
+      groupId,
+      allowAutoTopicCreation: false,
+      // A failed scan is retried by its caller with a fresh consumer; kafkajs must not restart
+      // this one behind our back.
+      retry: { retries: 5, restartOnFailure: async () => false },
+    });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await withTimeout(
+        readRanges(consumer, topic, ranges, pending, visit),
+        options.timeoutMs,
+        () => [...pending].join(','),
+      );
+    } finally {
+      await consumer.disconnect();
+      // The group never committed, so the broker drops it by itself; this only saves it the row.
+      await admin.deleteGroups([groupId]).catch(() => undefined);
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function scanRanges(admin: Admin, topic: string, sinceMs: number) {
+  // End offsets before the lookup by time: a partition whose lookup finds no record at or after
+  // `sinceMs` gets the then end offset from kafkajs, which is at or past ours, so it reads nothing.
+  const ends = await admin.fetchTopicOffsets(topic);
+  const starts = await admin.fetchTopicOffsetsByTimestamp(topic, sinceMs);
+  const ranges = new Map<number, Range>();
+  for (const { partition, high } of ends) {
+    const start = starts.find((s) => s.partition === partition)?.offset ?? high;
+    ranges.set(partition, { start: BigInt(start), end: BigInt(high) });
+  }
+  return ranges;
+}
+
+function readRanges(
+  consumer: Consumer,
+  topic: string,
+  ranges: ReadonlyMap<number, Range>,
+  pending: Set<number>,
+  visit: ScanVisitor,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    consumer.on(consumer.events.CRASH, ({ payload }) => reject(payload.error));
+    consumer
+      .run({
+        autoCommit: false,
+        eachBatch: async ({ batch }) => {
+          const range = ranges.get(batch.partition);
+          if (!range || !pending.has(batch.partition)) return;
+          try {
+            for (const m of batch.messages) {
+              const offset = BigInt(m.offset);
+              if (offset < range.start || offset >= range.end) continue;
+              visit(
+                {
+                  key: m.key?.toString() ?? null,
+                  value: m.value ?? Buffer.alloc(0),
+                  headers: Object.fromEntries(
+                    Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v ?? '')]),
+                  ),
+                  offset: m.offset,
+                  timestamp: Number(m.timestamp),
+                },
+                batch.partition,
+              );
+            }
+          } catch (err) {
+            reject(err);
+            return;
+          }
+          if (BigInt(batch.lastOffset()) >= range.end - 1n) {
+            pending.delete(batch.partition);
+            if (pending.size === 0) resolve();
+          }
+        },
+      })
+      .then(() => {
+        // Seeks take effect as partitions are assigned; a partition with nothing to read waits
+        // at its end instead of being read from the beginning.
+        for (const [partition, { start, end }] of ranges) {
+          const offset = pending.has(partition) ? start : end;
+          consumer.seek({ topic, partition, offset: offset.toString() });
+        }
+      }, reject);
+  });
+}
+
+async function withTimeout<T>(work: Promise<T>, ms: number, unfinished: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`scan not done after ${ms} ms (partitions ${unfinished()} unread)`)),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
