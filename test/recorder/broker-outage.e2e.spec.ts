@@ -3,7 +3,6 @@
  * local one of its own, whatever the run's test broker is) so it can stop it and start it again
  * on the same address with the same data, as an operator restarting Kafka would.
  */
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +24,7 @@ import {
   type DeliveredRecord,
 } from '../support/recorder';
 import { checkDelivery } from './delivery-check';
-import { inspectJournal, journalBytesOnDisk } from './journal-files';
+import { acknowledgedAny, inspectJournal, journalBytesOnDisk } from './journal-files';
 
 const name = `recorder-outage-${process.pid}`;
 /** Journal frame: u32 length, u32 crc32, u16 key length, key, value. */
@@ -60,7 +59,7 @@ describe('recorder agent through a broker outage', () => {
     };
     const dms = simulatedDms(run);
     const cli = spawnCli(simulateArgs(run));
-    await waitFor('the first delivery', () => existsSync(join(journal, 'cursor.json')), 60_000, 5);
+    await waitFor('the first delivery', () => acknowledgedAny(journal), 60_000, 5);
 
     const step = (what: string) => console.info(`${new Date().toISOString()} ${what}`);
     step('delivering; stopping the broker');

@@ -2,14 +2,20 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readFrame } from '../../apps/device-model/src/journal';
 
-export interface JournalCursor {
+export interface JournalPosition {
   segment: number;
   offset: number;
+}
+
+export interface JournalCursor extends JournalPosition {
   meta?: { streams?: Record<string, number> };
+  /** The batch the shipper was sending, not acknowledged yet: records in [from, next). */
+  inFlight?: { from: JournalPosition; next: JournalPosition; firstAttemptMs: number };
 }
 
 export interface UndeliveredFrame {
   file: string;
+  segment: number;
   offset: number;
   /** Frame length on disk, header included. */
   bytes: number;
@@ -63,7 +69,7 @@ export async function inspectJournal(dir: string): Promise<JournalFiles> {
       }
       if (n > from.segment || offset >= from.offset) {
         const { key, value } = frame.record;
-        undelivered.push({ file, offset, bytes: frame.next - offset, key, value });
+        undelivered.push({ file, segment: n, offset, bytes: frame.next - offset, key, value });
       }
       offset = frame.next;
     }
@@ -71,6 +77,26 @@ export async function inspectJournal(dir: string): Promise<JournalFiles> {
   const undeliveredBytes = undelivered.reduce((sum, f) => sum + f.bytes, 0);
   return { cursor, segmentFiles, undelivered, undeliveredBytes, damage };
 }
+
+/** Whether the cursor file says a first batch was acknowledged (delivered). */
+export async function acknowledgedAny(dir: string): Promise<boolean> {
+  const cursor = await readFile(join(dir, 'cursor.json'), 'utf8').then(
+    (text) => JSON.parse(text) as JournalCursor,
+    () => null,
+  );
+  return cursor !== null && (cursor.segment > 1 || cursor.offset > 0);
+}
+
+/** The undelivered records of the batch in flight (none when no batch was). */
+export function inFlightFrames(files: JournalFiles): UndeliveredFrame[] {
+  const batch = files.cursor?.inFlight;
+  if (!batch) return [];
+  const at = (f: UndeliveredFrame) => ({ segment: f.segment, offset: f.offset });
+  return files.undelivered.filter((f) => !before(at(f), batch.from) && before(at(f), batch.next));
+}
+
+const before = (a: JournalPosition, b: JournalPosition) =>
+  a.segment < b.segment || (a.segment === b.segment && a.offset < b.offset);
 
 /** Bytes of all segment files: grows with every journaled event until delivery deletes some. */
 export async function journalBytesOnDisk(dir: string): Promise<number> {
@@ -87,7 +113,10 @@ async function segmentsOf(dir: string): Promise<string[]> {
   return files.filter((f) => segmentPattern.test(f)).sort();
 }
 
-/** What an agent opening this journal says about it (damaged tails, then the backlog). */
+/**
+ * What an agent opening this journal says about it (damaged tails, then the backlog); what it
+ * says about a batch in flight depends on the topic, see `inFlightReport`.
+ */
 export function agentJournalReport(files: JournalFiles): string[] {
   const lines = files.damage.map(
     (d) =>
@@ -98,4 +127,9 @@ export function agentJournalReport(files: JournalFiles): string[] {
       `journal holds ${files.undeliveredBytes} undelivered bytes from before; delivering them first`,
     );
   return lines;
+}
+
+/** What the agent says after checking the topic for the batch in flight, `found` of it there. */
+export function inFlightReport(found: number, of: number): string {
+  return `journal: batch in flight at the crash: ${found} of ${of} records already on the topic, sent the other ${of - found}`;
 }

@@ -41,7 +41,7 @@ import {
   type SimulateRun,
 } from '../support/recorder';
 import { checkDelivery } from './delivery-check';
-import { inspectJournal } from './journal-files';
+import { inFlightFrames, inFlightReport, inspectJournal } from './journal-files';
 
 const brokers = inject('kafkaBrokers');
 let dir = '';
@@ -104,6 +104,10 @@ async function journalUndelivered(run: SimulateRun): Promise<void> {
 
 const journalLines = (stderr: string) =>
   stderr.split('\n').filter((line) => line.startsWith('magicport simulate: journal '));
+const inFlightLines = (stderr: string) =>
+  stderr
+    .split('\n')
+    .filter((line) => line.startsWith('magicport simulate: journal: batch in flight'));
 
 beforeAll(buildCli);
 afterEach(killLeftoverCli);
@@ -122,9 +126,23 @@ describe('torn journal tail', () => {
 
     await journalUndelivered(run);
     const written = await inspectJournal(journal);
-    expect([written.cursor, written.damage]).toEqual([null, []]);
+    // Nothing acknowledged; the first batch stayed marked in flight through the failed sends.
+    expect([written.cursor, written.damage]).toEqual([
+      {
+        segment: 1,
+        offset: 0,
+        inFlight: {
+          from: { segment: 1, offset: 0 },
+          next: { segment: 1, offset: expect.any(Number) },
+          firstAttemptMs: expect.any(Number),
+        },
+      },
+      [],
+    ]);
     const torn = written.undelivered.at(-1)!;
     const kept = written.undelivered.slice(0, -1);
+    const inFlight = inFlightFrames(written).filter((f) => f !== torn);
+    expect(inFlight.length).toBeGreaterThan(0);
     const tornId = (JSON.parse(torn.value.toString()) as { id: string }).id;
     await truncate(join(journal, torn.file), torn.offset + torn.bytes - 3);
 
@@ -137,6 +155,10 @@ describe('torn journal tail', () => {
       `magicport simulate: journal ${torn.file}: damaged record at byte ${torn.offset} (record of ${payload} bytes cut at ${payload - 3}); skipped ${torn.bytes - 3} bytes, the records before it are kept`,
       `magicport simulate: journal holds ${kept.reduce((n, f) => n + f.bytes, 0)} undelivered bytes from before; delivering them first`,
     ]);
+    // None of the batch marked in flight reached the topic: all of it is sent now.
+    expect(inFlightLines(exit.stderr)).toEqual([
+      `magicport simulate: ${inFlightReport(0, inFlight.length)}`,
+    ]);
     const delivered = await readRunEvents(brokers, from, dms);
     const values = (list: { value: Buffer }[]) => list.map((r) => r.value.toString()).sort();
     expect(values(delivered)).toEqual(values(kept));
@@ -145,7 +167,7 @@ describe('torn journal tail', () => {
     // The same run resumed: the torn event is regenerated, identical to what was journaled.
     const resumed = await runCli(simulateArgs(run), 60_000);
     expect(resumed.code, resumed.stderr).toBe(0);
-    expect(journalLines(resumed.stderr)).toEqual([]);
+    expect([...journalLines(resumed.stderr), ...inFlightLines(resumed.stderr)]).toEqual([]);
     const truth = JSON.parse(await readFile(manifest, 'utf8')) as FleetManifest;
     const all = await readRunEvents(brokers, from, dms);
     const check = checkDelivery(all, dms);

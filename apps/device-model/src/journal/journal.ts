@@ -1,13 +1,4 @@
-import {
-  mkdir,
-  open,
-  readdir,
-  readFile,
-  rename,
-  rm,
-  writeFile,
-  type FileHandle,
-} from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeFrame, readFrame, type JournalRecord } from './frame';
 
@@ -37,11 +28,28 @@ export const JOURNAL_DEFAULTS: JournalOptions = {
 
 const segmentName = (n: number) => `segment-${String(n).padStart(8, '0')}.log`;
 const CURSOR = 'cursor.json';
+/** Read size of `readRange` in segments before its last one. */
+const MAX_CHUNK = 16 * 1024 * 1024;
+
+/** A batch handed to the bus and not acknowledged yet, as persisted before its first send. */
+export interface InFlightBatch {
+  /** The batch is the journal's records in [from, next). */
+  from: JournalPosition;
+  next: JournalPosition;
+  /** Wall-clock ms of the first send attempt: anything of it on the bus is stamped no earlier. */
+  firstAttemptMs: number;
+}
 
 interface CursorFile extends JournalPosition {
   /** What the owner stored with the acknowledgement (e.g. each stream's next seq). */
   meta?: unknown;
+  inFlight?: InFlightBatch;
 }
+
+const samePosition = (a: JournalPosition, b: JournalPosition) =>
+  a.segment === b.segment && a.offset === b.offset;
+const before = (a: JournalPosition, b: JournalPosition) =>
+  a.segment < b.segment || (a.segment === b.segment && a.offset < b.offset);
 
 /**
  * Append-only write-ahead journal of checksummed records in numbered segment files, with a
@@ -53,6 +61,13 @@ export class Journal {
   readonly damage: JournalDamage[] = [];
   /** The meta stored with the last acknowledgement, as found when opening. */
   cursorMeta: unknown = undefined;
+  /**
+   * The batch marked in flight and not acknowledged since; when found on opening, the previous
+   * owner stopped (or crashed) while some of it may have reached the bus.
+   */
+  inFlight: InFlightBatch | null = null;
+  /** The meta of the last acknowledgement, kept in the cursor file by `markInFlight`. */
+  private ackedMeta: unknown = undefined;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private fd: FileHandle | null = null;
@@ -81,7 +96,12 @@ export class Journal {
     );
     const journal = new Journal(dir, options, { segment: cursor.segment, offset: cursor.offset });
     journal.cursorMeta = cursor.meta;
+    journal.ackedMeta = cursor.meta;
     await journal.recover();
+    // A batch starts at the cursor; a cursor recovery had to move (its segment is gone) has no
+    // records of that batch left to check.
+    if (cursor.inFlight && samePosition(cursor.inFlight.from, journal.cursorPos))
+      journal.inFlight = cursor.inFlight;
     return journal;
   }
 
@@ -111,14 +131,8 @@ export class Journal {
     from: JournalPosition,
     maxBytes: number,
   ): Promise<{ records: JournalRecord[]; next: JournalPosition }> {
-    let pos = from;
-    for (;;) {
-      const end = this.ends.get(pos.segment);
-      if (end === undefined) return { records: [], next: pos };
-      if (pos.offset < end) break;
-      if (pos.segment === this.segment) return { records: [], next: pos };
-      pos = { segment: pos.segment + 1, offset: 0 };
-    }
+    const { pos, more } = this.skipExhausted(from);
+    if (!more) return { records: [], next: pos };
     const end = this.ends.get(pos.segment)!;
     const file = await open(join(this.dir, segmentName(pos.segment)), 'r');
     try {
@@ -153,15 +167,49 @@ export class Journal {
   }
 
   /**
-   * Everything before `upTo` is delivered: persist the cursor (with `meta`, atomically) and
-   * delete finished segments.
+   * The records in [from, to) as written (a batch `read` returned earlier, read again); fewer if
+   * damage cut the segment short.
+   */
+  async readRange(from: JournalPosition, to: JournalPosition): Promise<JournalRecord[]> {
+    const records: JournalRecord[] = [];
+    let pos = from;
+    for (;;) {
+      const start = this.skipExhausted(pos);
+      pos = start.pos;
+      if (!start.more || !before(pos, to)) break;
+      // Within the last segment stop exactly at `to` (a frame boundary), not at the chunk size.
+      const maxBytes = pos.segment === to.segment ? to.offset - pos.offset : MAX_CHUNK;
+      const batch = await this.read(pos, maxBytes);
+      if (batch.records.length === 0) break;
+      records.push(...batch.records);
+      pos = batch.next;
+    }
+    return records;
+  }
+
+  /**
+   * Persists `batch` as in flight before its first send, so that whoever opens the journal next
+   * knows some of it may already be on the bus. Durable on return: cursor file and directory
+   * are fsynced (see `writeCursor`).
+   */
+  async markInFlight(batch: InFlightBatch): Promise<void> {
+    this.inFlight = batch;
+    await this.writeCursor({
+      ...this.cursorPos,
+      meta: this.ackedMeta,
+      inFlight: batch,
+    });
+  }
+
+  /**
+   * Everything before `upTo` is delivered: persist the cursor (with `meta`, atomically; clearing
+   * any in-flight mark) and delete finished segments.
    */
   async ack(upTo: JournalPosition, meta?: unknown): Promise<void> {
     this.cursorPos = { ...upTo };
-    const tmp = join(this.dir, `${CURSOR}.tmp`);
-    const file: CursorFile = { segment: upTo.segment, offset: upTo.offset, meta };
-    await writeFile(tmp, JSON.stringify(file));
-    await rename(tmp, join(this.dir, CURSOR));
+    this.ackedMeta = meta;
+    this.inFlight = null;
+    await this.writeCursor({ segment: upTo.segment, offset: upTo.offset, meta });
     for (const n of [...this.ends.keys()]) {
       if (n >= upTo.segment) continue;
       this.ends.delete(n);
@@ -188,6 +236,41 @@ export class Journal {
     await this.flush(true);
     await this.fd?.close();
     this.fd = null;
+  }
+
+  /**
+   * Replaces the cursor file atomically and durably: the new contents are fsynced before the
+   * rename and the directory after it. Otherwise a power loss could leave an empty cursor file
+   * (the journal read from its start again) or the old one after the segments it points into
+   * were deleted, and an in-flight mark could be lost with its batch on the bus.
+   */
+  private async writeCursor(file: CursorFile): Promise<void> {
+    const tmp = join(this.dir, `${CURSOR}.tmp`);
+    const handle = await open(tmp, 'w');
+    try {
+      await handle.writeFile(JSON.stringify(file));
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, join(this.dir, CURSOR));
+    const dir = await open(this.dir, 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+  }
+
+  /** Where reading from `pos` starts (past exhausted segments), and whether a record is there. */
+  private skipExhausted(pos: JournalPosition): { pos: JournalPosition; more: boolean } {
+    for (;;) {
+      const end = this.ends.get(pos.segment);
+      if (end === undefined) return { pos, more: false };
+      if (pos.offset < end) return { pos, more: true };
+      if (pos.segment === this.segment) return { pos, more: false };
+      pos = { segment: pos.segment + 1, offset: 0 };
+    }
   }
 
   private async recover(): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Bus } from '@magicport/bus';
-import type { Journal, JournalPosition, JournalRecord } from '../journal';
+import type { InFlightBatch, Journal, JournalPosition, JournalRecord } from '../journal';
 
 export interface ShipperOptions {
   topic: string;
@@ -10,6 +10,13 @@ export interface ShipperOptions {
   /** How long to wait for new records when the journal is drained. */
   idleMs: number;
 }
+
+/**
+ * After a crash, the bus is searched for the in-flight batch's records from this long before its
+ * first send attempt: a clock step back between the mark and the send, or a broker stamping
+ * append time with a clock behind ours, must not hide a record from the search.
+ */
+const CLOCK_SKEW_MS = 5_000;
 
 export const SHIPPER_DEFAULTS: Omit<ShipperOptions, 'topic'> = {
   // ~13k events per send: kafkajs's cost is mostly per request (gzip keeps each partition's
@@ -35,8 +42,13 @@ export type ShipperLog = (message: string) => void;
  * Moves journaled records to the bus in journal order, one batch in flight, and acknowledges
  * each batch in the journal only after the bus has. During an outage it retries the same batch
  * with backoff while the journal keeps growing on disk; the guest path never waits on it.
- * Delivery is at least once: a crash between a publish and its acknowledgement re-sends that one
- * batch, with the same event ids (consumers deduplicate on id).
+ *
+ * Each record reaches the bus once, across crashes too. Before a batch's first send the journal
+ * durably marks it in flight (its range and the time); the acknowledgement clears the mark. A
+ * shipper that finds a mark on start (the previous one died between sending and acknowledging)
+ * first asks the bus which of those records it already holds, by exact bytes (each event's
+ * bytes carry its unique id), and sends only the others. Within a run the idempotent producer
+ * keeps retries from duplicating.
  */
 export class Shipper {
   private position: JournalPosition;
@@ -52,7 +64,7 @@ export class Shipper {
    * batch re-read from a journal that grew meanwhile is larger and is refused as out of order,
    * for good.
    */
-  private unpublished: { records: JournalRecord[]; next: JournalPosition } | null = null;
+  private unpublished: Batch | null = null;
 
   constructor(
     private readonly journal: Journal,
@@ -110,20 +122,14 @@ export class Shipper {
     let backoff = this.options.retryMinMs;
     while (this.running) {
       await this.journal.flush();
-      const batch =
-        this.unpublished ??
-        (await this.journal.read(
-          this.position,
-          Math.min(this.options.maxBatchBytes, this.bus.maxPublishBytes),
-        ));
-      const { records, next } = batch;
-      if (records.length === 0) {
-        await this.idle();
-        continue;
-      }
-      this.unpublished = batch;
+      let batch: Batch | null;
       try {
-        await this.bus.publish(this.options.topic, records);
+        batch = this.unpublished ??= await this.nextBatch();
+        if (!batch) {
+          await this.idle();
+          continue;
+        }
+        if (batch.records.length > 0) await this.bus.publish(this.options.topic, batch.records);
       } catch (err) {
         this.stats.failedAttempts++;
         this.stats.lastError = err instanceof Error ? err.message : String(err);
@@ -141,12 +147,57 @@ export class Shipper {
         );
         this.retrying = false;
       }
+      if (batch.afterCrash) {
+        const { found, of } = batch.afterCrash;
+        this.log(
+          `journal: batch in flight at the crash: ${found} of ${of} records already on the topic, sent the other ${batch.records.length}`,
+        );
+      }
       backoff = this.options.retryMinMs;
       this.unpublished = null;
-      this.position = next;
-      this.stats.delivered += records.length;
-      await this.journal.ack(next, this.ackMeta());
+      this.position = batch.next;
+      this.stats.delivered += batch.records.length;
+      await this.journal.ack(batch.next, this.ackMeta());
     }
+  }
+
+  /**
+   * The batch to publish next, marked in flight in the journal before its first send; null when
+   * nothing is left to send. A mark found in the journal is a batch a previous shipper may have
+   * sent in part or whole: only what the bus lacks of it is sent.
+   */
+  private async nextBatch(): Promise<Batch | null> {
+    const inFlight = this.journal.inFlight;
+    if (inFlight) return this.resumeInFlight(inFlight);
+    const { records, next } = await this.journal.read(
+      this.position,
+      Math.min(this.options.maxBatchBytes, this.bus.maxPublishBytes),
+    );
+    if (records.length === 0) return null;
+    await this.journal.markInFlight({ from: this.position, next, firstAttemptMs: Date.now() });
+    return { records, next, afterCrash: null };
+  }
+
+  /**
+   * The records of an in-flight batch the bus does not hold, in journal order. Every record of
+   * it on the bus was stamped at or after its first send attempt (the producer's create time),
+   * so the scan starts there, less the clock skew margin.
+   */
+  private async resumeInFlight(inFlight: InFlightBatch): Promise<Batch> {
+    const records = await this.journal.readRange(inFlight.from, inFlight.next);
+    const wanted = new Set(records.map(valueKey));
+    const found = new Set<string>();
+    const since = inFlight.firstAttemptMs - CLOCK_SKEW_MS;
+    await this.bus.scanSince(this.options.topic, since, (record) => {
+      const key = valueKey(record);
+      if (wanted.has(key)) found.add(key);
+    });
+    const missing = records.filter((r) => !found.has(valueKey(r)));
+    return {
+      records: missing,
+      next: inFlight.next,
+      afterCrash: { found: records.length - missing.length, of: records.length },
+    };
   }
 
   private idle(): Promise<void> {
@@ -163,5 +214,15 @@ export class Shipper {
     });
   }
 }
+
+interface Batch {
+  records: JournalRecord[];
+  next: JournalPosition;
+  /** Set for what is left of a batch found in flight at start: how much of it the bus held. */
+  afterCrash: { found: number; of: number } | null;
+}
+
+/** A record's identity for the in-flight check: its exact bytes (latin1 maps bytes 1:1). */
+const valueKey = (record: { value: Buffer }) => record.value.toString('latin1');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,109 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Journal, type JournalPosition } from '../src/journal';
+
+/** 24-byte frames: 8 header + 2 key length + 4 key + 10 value. */
+const rec = (i: number) => ({
+  key: `vm-${i % 3}`,
+  value: Buffer.from(`event-${String(i).padStart(4, '0')}`),
+});
+const tempDir = () => mkdtemp(join(tmpdir(), 'magicport-journal-in-flight-'));
+const cursorFile = async (dir: string) =>
+  JSON.parse(await readFile(join(dir, 'cursor.json'), 'utf8')) as unknown;
+
+describe('Journal in-flight mark', () => {
+  it('is persisted with the cursor and the last meta, kept by a reopen, cleared by the ack', async () => {
+    const dir = await tempDir();
+    const journal = await Journal.open(dir);
+    for (let i = 0; i < 10; i++) journal.append(rec(i));
+    await journal.flush();
+    const first = await journal.read(journal.cursor, 4 * 24);
+    await journal.ack(first.next, { streams: { dm: 4 } });
+    const second = await journal.read(first.next, 3 * 24);
+    const batch = { from: first.next, next: second.next, firstAttemptMs: 1_700_000_000_123 };
+    await journal.markInFlight(batch);
+
+    expect(journal.inFlight).toEqual(batch);
+    expect(await cursorFile(dir)).toEqual({
+      segment: 1,
+      offset: 96,
+      meta: { streams: { dm: 4 } },
+      inFlight: {
+        from: { segment: 1, offset: 96 },
+        next: { segment: 1, offset: 168 },
+        firstAttemptMs: 1_700_000_000_123,
+      },
+    });
+    await journal.close();
+
+    const reopened = await Journal.open(dir);
+    expect(reopened.inFlight).toEqual(batch);
+    expect(reopened.cursor).toEqual({ segment: 1, offset: 96 });
+    expect(reopened.cursorMeta).toEqual({ streams: { dm: 4 } });
+    expect(await reopened.readRange(batch.from, batch.next)).toEqual([4, 5, 6].map(rec));
+
+    await reopened.ack(batch.next, { streams: { dm: 7 } });
+    expect(reopened.inFlight).toBeNull();
+    expect(await cursorFile(dir)).toEqual({
+      segment: 1,
+      offset: 168,
+      meta: { streams: { dm: 7 } },
+    });
+    await reopened.close();
+
+    const again = await Journal.open(dir);
+    expect(again.inFlight).toBeNull();
+    expect(again.cursor).toEqual({ segment: 1, offset: 168 });
+    await again.close();
+  });
+
+  it('reads a range back exactly, also when it starts at the end of a segment', async () => {
+    const dir = await tempDir();
+    // Four 24-byte records per segment.
+    const journal = await Journal.open(dir, { segmentBytes: 96, fsyncIntervalMs: 0 });
+    for (let i = 0; i < 12; i++) {
+      journal.append(rec(i));
+      await journal.flush();
+    }
+    // Batches as the shipper reads them; the second starts at the end of segment 1.
+    const batches: Array<{ from: JournalPosition; next: JournalPosition; values: string[] }> = [];
+    let pos = journal.cursor;
+    for (const maxBytes of [96, 48, 1_000, 1_000]) {
+      const { records, next } = await journal.read(pos, maxBytes);
+      batches.push({ from: pos, next, values: records.map((r) => r.value.toString()) });
+      pos = next;
+    }
+    expect(batches.map((b) => [b.from, b.next, b.values.length])).toEqual([
+      [{ segment: 1, offset: 0 }, { segment: 1, offset: 96 }, 4],
+      [{ segment: 1, offset: 96 }, { segment: 2, offset: 48 }, 2],
+      [{ segment: 2, offset: 48 }, { segment: 2, offset: 96 }, 2],
+      [{ segment: 2, offset: 96 }, { segment: 3, offset: 96 }, 4],
+    ]);
+    for (const b of batches) {
+      const records = await journal.readRange(b.from, b.next);
+      expect(records.map((r) => r.value.toString())).toEqual(b.values);
+    }
+    // A range of several segments, and an empty one.
+    expect(await journal.readRange({ segment: 1, offset: 24 }, { segment: 3, offset: 48 })).toEqual(
+      [1, 2, 3, 4, 5, 6, 7, 8, 9].map(rec),
+    );
+    expect(await journal.readRange({ segment: 2, offset: 48 }, { segment: 2, offset: 48 })).toEqual(
+      [],
+    );
+    await journal.close();
+  });
+
+  it('is ignored on reopen unless it starts at the cursor', async () => {
+    const dir = await tempDir();
+    const journal = await Journal.open(dir);
+    journal.append(rec(0));
+    await journal.flush();
+    const { next } = await journal.read(journal.cursor, 1_000);
+    // The shipper marks only batches read from the cursor; any other mark names no batch.
+    await journal.markInFlight({ from: next, next, firstAttemptMs: 1 });
+    await journal.close();
+    expect((await Journal.open(dir)).inFlight).toBeNull();
+  });
+});

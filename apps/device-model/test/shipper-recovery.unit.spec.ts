@@ -1,0 +1,193 @@
+/**
+ * A shipper that dies with a batch in flight, and the next one on the same journal: whatever
+ * part of the batch had reached the bus, every record is on it exactly once afterwards. The
+ * in-process bus stands in for a broker that outlives the agent.
+ */
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { InProcessBus, type BusRecord, type ScanVisitor } from '@magicport/bus';
+import { Journal } from '../src/journal';
+import { Shipper } from '../src/shipping';
+
+const TOPIC = 'events';
+/** 23-byte frames (8 header + 2 key length + 4 key + 9 value): 10 records per batch. */
+const options = { topic: TOPIC, maxBatchBytes: 230, retryMinMs: 1, retryMaxMs: 5, idleMs: 2 };
+const value = (i: number) => `event-${String(i).padStart(3, '0')}`;
+const record = (i: number) => ({ key: `vm-${i % 3}`, value: Buffer.from(value(i)) });
+const values = (from: number, to: number) =>
+  Array.from({ length: to - from }, (_, i) => value(from + i));
+
+type Crash = 'before-send' | 'half-sent' | 'after-send';
+
+/**
+ * Dies on its `crashOn`-th publish: the publish never settles (the process is gone) after
+ * sending none, the first half, or all of the batch.
+ */
+class DyingBus extends InProcessBus {
+  readonly attempts: string[][] = [];
+  crashOn = 0;
+  crash: Crash = 'after-send';
+  down = false;
+  private crashed: () => void = () => undefined;
+  readonly died = new Promise<void>((resolve) => (this.crashed = resolve));
+
+  override async publish(topic: string, records: readonly BusRecord[]): Promise<void> {
+    if (this.down) throw new Error('connect ECONNREFUSED');
+    this.attempts.push(records.map((r) => r.value.toString()));
+    if (this.attempts.length !== this.crashOn) return super.publish(topic, records);
+    if (this.crash === 'half-sent')
+      await super.publish(topic, records.slice(0, records.length / 2));
+    if (this.crash === 'after-send') await super.publish(topic, records);
+    this.crashed();
+    return new Promise<void>(() => undefined);
+  }
+
+  override scanSince(topic: string, sinceMs: number, visit: ScanVisitor): Promise<void> {
+    if (this.down) return Promise.reject(new Error('connect ECONNREFUSED'));
+    return super.scanSince(topic, sinceMs, visit);
+  }
+
+  /** What the topic holds, per key in offset order. */
+  async byKey(): Promise<Record<string, string[]>> {
+    const keys: Record<string, string[]> = {};
+    await this.scanSince(TOPIC, 0, (r) => (keys[r.key!] ??= []).push(r.value.toString()));
+    return keys;
+  }
+}
+
+const expectedByKey = (n: number) => {
+  const keys: Record<string, string[]> = {};
+  for (let i = 0; i < n; i++) (keys[`vm-${i % 3}`] ??= []).push(value(i));
+  return keys;
+};
+
+/** 30 journaled records; the shipper dies while publishing the second batch of 10. */
+async function crashMidRun(crash: Crash) {
+  const dir = await mkdtemp(join(tmpdir(), 'magicport-shipper-recovery-'));
+  const bus = new DyingBus();
+  await bus.ensureTopics([{ topic: TOPIC, partitions: 3 }]);
+  bus.crashOn = 2;
+  bus.crash = crash;
+  const journal = await Journal.open(dir);
+  for (let i = 0; i < 30; i++) journal.append(record(i));
+  await journal.flush();
+  const doomed = new Shipper(journal, bus, options);
+  const startedAt = Date.now();
+  doomed.start();
+  await bus.died;
+  // The dead shipper is abandoned mid-publish: no acknowledgement, files closed.
+  await journal.close();
+  const cursor = JSON.parse(await readFile(join(dir, 'cursor.json'), 'utf8')) as {
+    inFlight: { firstAttemptMs: number };
+  };
+  expect(cursor).toEqual({
+    segment: 1,
+    offset: 230,
+    inFlight: {
+      from: { segment: 1, offset: 230 },
+      next: { segment: 1, offset: 460 },
+      firstAttemptMs: cursor.inFlight.firstAttemptMs,
+    },
+  });
+  expect(cursor.inFlight.firstAttemptMs).toBeGreaterThanOrEqual(startedAt);
+  return { dir, bus };
+}
+
+async function restart(dir: string, bus: DyingBus) {
+  bus.crashOn = 0;
+  bus.attempts.length = 0;
+  const logs: string[] = [];
+  const journal = await Journal.open(dir);
+  const shipper = new Shipper(journal, bus, options, (line) => logs.push(line));
+  shipper.start();
+  await shipper.drained(5_000);
+  await shipper.stop();
+  await journal.close();
+  const cursor = JSON.parse(await readFile(join(dir, 'cursor.json'), 'utf8')) as unknown;
+  return { logs, cursor };
+}
+
+describe('shipper restarted after a crash with a batch in flight', () => {
+  it('sends nothing of it again when all of it had reached the bus', async () => {
+    const { dir, bus } = await crashMidRun('after-send');
+    const { logs, cursor } = await restart(dir, bus);
+    expect(logs).toEqual([
+      'journal: batch in flight at the crash: 10 of 10 records already on the topic, sent the other 0',
+    ]);
+    expect(bus.attempts).toEqual([values(20, 30)]);
+    expect(await bus.byKey()).toEqual(expectedByKey(30));
+    expect(cursor).toEqual({ segment: 1, offset: 690 });
+  });
+
+  it('sends all of it when none had reached the bus', async () => {
+    const { dir, bus } = await crashMidRun('before-send');
+    const { logs } = await restart(dir, bus);
+    expect(logs).toEqual([
+      'journal: batch in flight at the crash: 0 of 10 records already on the topic, sent the other 10',
+    ]);
+    expect(bus.attempts).toEqual([values(10, 20), values(20, 30)]);
+    expect(await bus.byKey()).toEqual(expectedByKey(30));
+  });
+
+  it('sends the missing half, in journal order, when half had reached the bus', async () => {
+    const { dir, bus } = await crashMidRun('half-sent');
+    const { logs } = await restart(dir, bus);
+    expect(logs).toEqual([
+      'journal: batch in flight at the crash: 5 of 10 records already on the topic, sent the other 5',
+    ]);
+    expect(bus.attempts).toEqual([values(15, 20), values(20, 30)]);
+    expect(await bus.byKey()).toEqual(expectedByKey(30));
+  });
+
+  it('retries the search while the bus is down, then sends only what is missing', async () => {
+    const { dir, bus } = await crashMidRun('half-sent');
+    bus.down = true;
+    setTimeout(() => (bus.down = false), 50);
+    const { logs } = await restart(dir, bus);
+    expect(logs).toEqual([
+      'bus unavailable (connect ECONNREFUSED); journaling and retrying',
+      expect.stringMatching(/^bus back after \d+ failed attempts; draining the journal$/),
+      'journal: batch in flight at the crash: 5 of 10 records already on the topic, sent the other 5',
+    ]);
+    expect(bus.attempts).toEqual([values(15, 20), values(20, 30)]);
+    expect(await bus.byKey()).toEqual(expectedByKey(30));
+  });
+
+  it('keeps the first attempt time through retries of a batch; the acknowledgement clears the mark', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'magicport-shipper-recovery-'));
+    const bus = new DyingBus();
+    await bus.ensureTopics([{ topic: TOPIC, partitions: 3 }]);
+    const marks: unknown[] = [];
+    const publish = bus.publish.bind(bus);
+    let failures = 2;
+    bus.publish = async (topic, records) => {
+      marks.push(JSON.parse(await readFile(join(dir, 'cursor.json'), 'utf8')));
+      if (failures-- > 0) throw new Error('connect ECONNREFUSED');
+      return publish(topic, records);
+    };
+    const journal = await Journal.open(dir);
+    for (let i = 0; i < 10; i++) journal.append(record(i));
+    await journal.flush();
+    const shipper = new Shipper(journal, bus, options);
+    shipper.start();
+    await shipper.drained(5_000);
+    await shipper.stop();
+    await journal.close();
+
+    expect(marks).toHaveLength(3);
+    expect(marks[1]).toEqual(marks[0]);
+    expect(marks[2]).toEqual(marks[0]);
+    expect(marks[0]).toMatchObject({
+      segment: 1,
+      offset: 0,
+      inFlight: { from: { segment: 1, offset: 0 }, next: { segment: 1, offset: 230 } },
+    });
+    expect(JSON.parse(await readFile(join(dir, 'cursor.json'), 'utf8'))).toEqual({
+      segment: 1,
+      offset: 230,
+    });
+    expect(await bus.byKey()).toEqual(expectedByKey(10));
+  });
+});

@@ -1,0 +1,173 @@
+/**
+ * The agent's crash window, made deterministic on the real broker: the shipper dies during a
+ * publish (before sending, after sending half, or after the broker acknowledged all of it, the
+ * kill -9 window between publish and acknowledgement), then a new shipper with a new producer
+ * opens the same journal. Read back independently, the topic holds every record exactly once,
+ * each key in journal order.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  KafkaBus,
+  KAFKA_BUS_DEFAULTS,
+  type Bus,
+  type BusRecord,
+  type ScanVisitor,
+  type SubscribeOptions,
+  type Subscription,
+  type TopicSpec,
+} from '@magicport/bus';
+import { Journal } from '../../apps/device-model/src/journal';
+import { Shipper } from '../../apps/device-model/src/shipping';
+import { testKafka, testKafkaBrokers, uniqueTopicName } from '../support/kafka';
+
+type Crash = 'before-send' | 'half-sent' | 'after-send';
+
+/** A KafkaBus whose process dies on the second publish, having sent none, half or all of it. */
+class DyingBus implements Bus {
+  readonly kind = 'kafka' as const;
+  publishes = 0;
+  private crashed: () => void = () => undefined;
+  readonly died = new Promise<void>((resolve) => (this.crashed = resolve));
+  constructor(
+    private readonly kafka: KafkaBus,
+    private readonly crash: Crash,
+  ) {}
+  get maxPublishBytes(): number {
+    return this.kafka.maxPublishBytes;
+  }
+  ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
+    return this.kafka.ensureTopics(specs);
+  }
+  async publish(topic: string, records: readonly BusRecord[]): Promise<void> {
+    if (++this.publishes !== 2) return this.kafka.publish(topic, records);
+    if (this.crash === 'half-sent') await this.kafka.publish(topic, records.slice(0, 5));
+    if (this.crash === 'after-send') await this.kafka.publish(topic, records);
+    this.crashed();
+    return new Promise<void>(() => undefined);
+  }
+  subscribe(options: SubscribeOptions): Promise<Subscription> {
+    return this.kafka.subscribe(options);
+  }
+  endOffsets(topic: string): Promise<Map<number, string>> {
+    return this.kafka.endOffsets(topic);
+  }
+  scanSince(topic: string, sinceMs: number, visit: ScanVisitor): Promise<void> {
+    return this.kafka.scanSince(topic, sinceMs, visit);
+  }
+  close(): Promise<void> {
+    return this.kafka.close();
+  }
+}
+
+const kafkaBus = () =>
+  new KafkaBus({
+    ...KAFKA_BUS_DEFAULTS,
+    brokers: testKafkaBrokers(),
+    clientId: 'magicport-crash-in-flight-test',
+    log: () => undefined,
+  });
+
+/** Every record of `topic`, per partition in offset order, read by a consumer of its own. */
+async function readTopic(topic: string): Promise<Array<{ key: string; value: string }>> {
+  const kafka = testKafka('magicport-crash-in-flight-test');
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(topic);
+  const total = ends.reduce((n, o) => n + Number(o.high), 0);
+  const byPartition = new Map<number, Array<{ key: string; value: string }>>();
+  const consumer = kafka.consumer({ groupId: uniqueTopicName('crash-in-flight-reader') });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let count = 0;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`read ${count} of ${total} records`)), 30_000);
+    void consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        const list = byPartition.get(partition) ?? [];
+        byPartition.set(partition, list);
+        list.push({ key: message.key!.toString(), value: message.value!.toString() });
+        if (++count === total) {
+          clearTimeout(timer);
+          resolve();
+        }
+      },
+    });
+  });
+  await consumer.disconnect();
+  await admin.disconnect();
+  return [...byPartition].sort(([a], [b]) => a - b).flatMap(([, list]) => list);
+}
+
+const dirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+/** 32-byte frames (8 header + 2 key length + 4 key + 18 value): 10 records per batch. */
+const options = { maxBatchBytes: 320, retryMinMs: 10, retryMaxMs: 200, idleMs: 2 };
+
+async function crashAndRestart(crash: Crash) {
+  const run = randomBytes(4).toString('hex');
+  const value = (i: number) => `${run}-event-${String(i).padStart(3, '0')}`;
+  const topic = uniqueTopicName(`crash-in-flight-${crash}`);
+  const dir = await mkdtemp(join(tmpdir(), 'magicport-crash-in-flight-'));
+  dirs.push(dir);
+
+  const dying = new DyingBus(kafkaBus(), crash);
+  await dying.ensureTopics([{ topic, partitions: 3 }]);
+  const journal = await Journal.open(dir);
+  for (let i = 0; i < 30; i++) journal.append({ key: `vm-${i % 3}`, value: Buffer.from(value(i)) });
+  await journal.flush();
+  new Shipper(journal, dying, { ...options, topic }).start();
+  await dying.died;
+  // The dead agent's shipper never acknowledges; its files and connections are released.
+  await journal.close();
+  await dying.close();
+  const atCrash = JSON.parse(await readFile(join(dir, 'cursor.json'), 'utf8')) as unknown;
+
+  const bus = kafkaBus();
+  const logs: string[] = [];
+  const reopened = await Journal.open(dir);
+  const shipper = new Shipper(reopened, bus, { ...options, topic }, (line) => logs.push(line));
+  shipper.start();
+  await shipper.drained(30_000);
+  await shipper.stop();
+  await reopened.close();
+  await bus.close();
+
+  const expected = Array.from({ length: 30 }, (_, i) => ({ key: `vm-${i % 3}`, value: value(i) }));
+  return { atCrash, logs, records: await readTopic(topic), expected };
+}
+
+const byKey = (records: Array<{ key: string; value: string }>) => {
+  const keys: Record<string, string[]> = {};
+  for (const r of records) (keys[r.key] ??= []).push(r.value);
+  return keys;
+};
+
+describe('agent crash with a batch in flight, on the real broker', () => {
+  it.each([
+    ['after-send', 10, 0],
+    ['half-sent', 5, 5],
+    ['before-send', 0, 10],
+  ] as const)(
+    'crash %s: every record on the topic exactly once, each key in journal order',
+    async (crash, found, sent) => {
+      const { atCrash, logs, records, expected } = await crashAndRestart(crash);
+      expect(atCrash).toMatchObject({
+        segment: 1,
+        offset: 320,
+        inFlight: { from: { segment: 1, offset: 320 }, next: { segment: 1, offset: 640 } },
+      });
+      expect(logs).toEqual([
+        `journal: batch in flight at the crash: ${found} of 10 records already on the topic, sent the other ${sent}`,
+      ]);
+      expect(records).toHaveLength(30);
+      expect(byKey(records)).toEqual(byKey(expected));
+    },
+  );
+});
