@@ -59,6 +59,35 @@ describe('Journal in-flight mark', () => {
     await again.close();
   });
 
+  it('can be replaced by the next batch in the same cursor write as an ack', async () => {
+    const dir = await tempDir();
+    const journal = await Journal.open(dir);
+    for (let i = 0; i < 6; i++) journal.append(rec(i));
+    await journal.flush();
+    const first = await journal.read(journal.cursor, 2 * 24);
+    await journal.markInFlight({ from: journal.cursor, next: first.next, firstAttemptMs: 1 });
+    const second = await journal.read(first.next, 1_000);
+    const following = { from: first.next, next: second.next, firstAttemptMs: 2 };
+    await journal.ack(first.next, { streams: { dm: 2 } }, following);
+
+    expect(journal.inFlight).toEqual(following);
+    expect(await cursorFile(dir)).toEqual({
+      segment: 1,
+      offset: 48,
+      meta: { streams: { dm: 2 } },
+      inFlight: {
+        from: { segment: 1, offset: 48 },
+        next: { segment: 1, offset: 144 },
+        firstAttemptMs: 2,
+      },
+    });
+    await journal.close();
+    const reopened = await Journal.open(dir);
+    expect(reopened.inFlight).toEqual(following);
+    expect(await reopened.readRange(following.from, following.next)).toEqual([2, 3, 4, 5].map(rec));
+    await reopened.close();
+  });
+
   it('reads a range back exactly, also when it starts at the end of a segment', async () => {
     const dir = await tempDir();
     // Four 24-byte records per segment.

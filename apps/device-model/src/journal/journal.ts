@@ -202,14 +202,15 @@ export class Journal {
   }
 
   /**
-   * Everything before `upTo` is delivered: persist the cursor (with `meta`, atomically; clearing
-   * any in-flight mark) and delete finished segments.
+   * Everything before `upTo` is delivered: persist the cursor (with `meta`, atomically, durably)
+   * and delete finished segments. The in-flight mark is cleared, or replaced by `next`, the
+   * batch after this one (one cursor write instead of an ack and a `markInFlight`).
    */
-  async ack(upTo: JournalPosition, meta?: unknown): Promise<void> {
+  async ack(upTo: JournalPosition, meta?: unknown, next?: InFlightBatch): Promise<void> {
     this.cursorPos = { ...upTo };
     this.ackedMeta = meta;
-    this.inFlight = null;
-    await this.writeCursor({ segment: upTo.segment, offset: upTo.offset, meta });
+    this.inFlight = next ?? null;
+    await this.writeCursor({ segment: upTo.segment, offset: upTo.offset, meta, inFlight: next });
     for (const n of [...this.ends.keys()]) {
       if (n >= upTo.segment) continue;
       this.ends.delete(n);

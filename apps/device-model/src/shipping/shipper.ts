@@ -154,10 +154,17 @@ export class Shipper {
         );
       }
       backoff = this.options.retryMinMs;
-      this.unpublished = null;
       this.position = batch.next;
       this.stats.delivered += batch.records.length;
-      await this.journal.ack(batch.next, this.ackMeta());
+      // Under load the next batch is already journaled: its in-flight mark goes into the cursor
+      // write of this acknowledgement (each is fsynced, ~10 ms while the guest path writes).
+      const following = this.running ? await this.readBatch() : null;
+      this.unpublished = following;
+      await this.journal.ack(
+        batch.next,
+        this.ackMeta(),
+        following ? this.mark(following) : undefined,
+      );
     }
   }
 
@@ -169,13 +176,23 @@ export class Shipper {
   private async nextBatch(): Promise<Batch | null> {
     const inFlight = this.journal.inFlight;
     if (inFlight) return this.resumeInFlight(inFlight);
+    const batch = await this.readBatch();
+    if (batch) await this.journal.markInFlight(this.mark(batch));
+    return batch;
+  }
+
+  /** The records from the shipped position on, as one batch; null when there are none yet. */
+  private async readBatch(): Promise<Batch | null> {
     const { records, next } = await this.journal.read(
       this.position,
       Math.min(this.options.maxBatchBytes, this.bus.maxPublishBytes),
     );
-    if (records.length === 0) return null;
-    await this.journal.markInFlight({ from: this.position, next, firstAttemptMs: Date.now() });
-    return { records, next, afterCrash: null };
+    return records.length === 0 ? null : { records, next, afterCrash: null };
+  }
+
+  /** The in-flight mark of `batch`, read from the shipped position and about to be sent. */
+  private mark(batch: Batch): InFlightBatch {
+    return { from: this.position, next: batch.next, firstAttemptMs: Date.now() };
   }
 
   /**
