@@ -3,11 +3,14 @@ import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { ScanVisitor } from './types';
 
 export interface ScanOptions {
-  /** Give up (reject) when the scan has not reached every end offset by then. */
-  timeoutMs: number;
+  /**
+   * Give up (reject) when no records arrived for this long before every end offset was reached.
+   * A stall, not a total: scanning a busy topic far back may rightly take longer.
+   */
+  stallMs: number;
 }
 
-export const SCAN_DEFAULTS: ScanOptions = { timeoutMs: 60_000 };
+export const SCAN_DEFAULTS: ScanOptions = { stallMs: 60_000 };
 
 interface Range {
   start: bigint;
@@ -45,11 +48,7 @@ export async function scanKafkaSince(
     try {
       await consumer.connect();
       await consumer.subscribe({ topic, fromBeginning: true });
-      await withTimeout(
-        readRanges(consumer, topic, ranges, pending, visit),
-        options.timeoutMs,
-        () => [...pending].join(','),
-      );
+      await readRanges(consumer, topic, ranges, pending, visit, options.stallMs);
     } finally {
       await consumer.disconnect();
       // The group never committed, so the broker drops it by itself; this only saves it the row.
@@ -79,13 +78,27 @@ function readRanges(
   ranges: ReadonlyMap<number, Range>,
   pending: Set<number>,
   visit: ScanVisitor,
+  stallMs: number,
 ): Promise<void> {
+  let progressAt = Date.now();
+  let watchdog: NodeJS.Timeout | undefined;
   return new Promise<void>((resolve, reject) => {
+    watchdog = setInterval(
+      () => {
+        if (Date.now() - progressAt <= stallMs) return;
+        const unread = [...pending].join(',');
+        reject(
+          new Error(`scan of ${topic} stalled for ${stallMs} ms (partitions ${unread} unread)`),
+        );
+      },
+      Math.min(stallMs, 1_000),
+    );
     consumer.on(consumer.events.CRASH, ({ payload }) => reject(payload.error));
     consumer
       .run({
         autoCommit: false,
         eachBatch: async ({ batch }) => {
+          progressAt = Date.now();
           const range = ranges.get(batch.partition);
           if (!range || !pending.has(batch.partition)) return;
           try {
@@ -123,20 +136,5 @@ function readRanges(
           consumer.seek({ topic, partition, offset: offset.toString() });
         }
       }, reject);
-  });
-}
-
-async function withTimeout<T>(work: Promise<T>, ms: number, unfinished: () => string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`scan not done after ${ms} ms (partitions ${unfinished()} unread)`)),
-      ms,
-    );
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  }).finally(() => clearInterval(watchdog));
 }
