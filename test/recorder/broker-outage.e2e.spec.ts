@@ -50,8 +50,10 @@ describe('recorder agent through a broker outage', () => {
     const journal = join(dir, 'journal');
     const run = {
       seed: randomSeed(),
+      // Enough events that the simulator is still running when the broker has stopped: it
+      // generates ~80k events/s, and stopping the broker takes seconds.
       hosts: 50,
-      guests: 5000,
+      guests: 20000,
       boots: 2,
       brokers: broker.bootstrap,
       journal,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Bus } from '@magicport/bus';
-import { encodeEvent, EVENTS_TOPIC, type GuestEvent } from '@magicport/events';
+import { eventJson, EVENTS_TOPIC, type GuestEvent } from '@magicport/events';
 import type { ProfileName } from '@magicport/protocol';
 import { BlacklistFollower } from './blacklist-follower';
 import { Journal } from './journal';
@@ -179,7 +179,7 @@ export class Agent {
     const events = this.queue;
     this.queue = [];
     for (const event of events) {
-      this.journal.append({ key: event.vm, value: encodeEvent(event) });
+      this.journal.append({ key: event.vm, value: eventJson(event) });
       this.appended.set(event.dm, event.seq + 1);
     }
   }

@@ -119,3 +119,59 @@ describe('Journal', () => {
     await journal.close();
   });
 });
+
+describe('Journal memory tail', () => {
+  /** Appends in uneven flushes, text and byte values, then reads in batches of `maxBytes`. */
+  async function run(memoryTailBytes: number, maxBytes: number) {
+    const journal = await Journal.open(await tempDir(), {
+      segmentBytes: 2_000,
+      fsyncIntervalMs: 0,
+      memoryTailBytes,
+    });
+    const entries = Array.from({ length: 120 }, (_, i) =>
+      i % 2 === 0
+        ? { key: `vm-${i % 5}`, value: `{"n":${i},"t":"é${'x'.repeat(i % 40)}"}` }
+        : rec(i, 1 + ((i * 7) % 90)),
+    );
+    const batches: Array<{ values: string[]; next: JournalPosition }> = [];
+    let pos = journal.cursor;
+    for (let i = 0; i < entries.length; i++) {
+      journal.append(entries[i]!);
+      if (i % 7 !== 6) continue;
+      await journal.flush();
+      for (;;) {
+        const { records, next } = await journal.read(pos, maxBytes);
+        if (records.length === 0) break;
+        batches.push({
+          values: records.map((r) => `${r.key}=${r.value.toString('latin1')}`),
+          next,
+        });
+        pos = next;
+        if (batches.length % 3 === 0) await journal.ack(pos);
+      }
+    }
+    await journal.close();
+    const expected = entries
+      .slice(0, 119)
+      .map(
+        (e) =>
+          `${e.key}=${(typeof e.value === 'string' ? Buffer.from(e.value) : e.value).toString('latin1')}`,
+      );
+    return { batches, expected };
+  }
+
+  it('hands the shipper the same records and positions from memory as from the file', async () => {
+    for (const maxBytes of [1, 150, 700]) {
+      const fromFile = await run(0, maxBytes);
+      const fromMemory = await run(32 * 1024 * 1024, maxBytes);
+      expect(fromMemory.batches).toEqual(fromFile.batches);
+      expect(fromMemory.batches.flatMap((b) => b.values)).toEqual(fromFile.expected);
+    }
+  });
+
+  it('falls back to the file for what did not fit in memory', async () => {
+    const small = await run(600, 150);
+    const fromFile = await run(0, 150);
+    expect(small.batches).toEqual(fromFile.batches);
+  });
+});

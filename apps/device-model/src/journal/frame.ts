@@ -12,19 +12,44 @@ export interface JournalRecord {
   value: Buffer;
 }
 
-export function encodeFrame(record: JournalRecord): Buffer {
-  const key = Buffer.from(record.key, 'utf8');
-  if (key.length > 0xffff) throw new Error(`journal key too long: ${key.length} bytes`);
-  const payloadLength = 2 + key.length + record.value.length;
+/** What is appended: the value as bytes, or as text to be written as UTF-8. */
+export interface JournalEntry {
+  key: string;
+  value: Buffer | string;
+}
+
+/** The most bytes `entry`'s frame can take (UTF-8 needs at most 3 bytes per UTF-16 unit). */
+export function frameBound(entry: JournalEntry): number {
+  const value = typeof entry.value === 'string' ? entry.value.length * 3 : entry.value.length;
+  return FRAME_HEADER + 2 + entry.key.length * 3 + value;
+}
+
+/**
+ * Writes `entry`'s frame into `target` at `offset` (which must have `frameBound` bytes free)
+ * and returns where the frame ends; text values are encoded straight into place.
+ */
+export function writeFrame(target: Buffer, offset: number, entry: JournalEntry): number {
+  const keyAt = offset + FRAME_HEADER + 2;
+  const keyLength = target.write(entry.key, keyAt, 'utf8');
+  if (keyLength > 0xffff) throw new Error(`journal key too long: ${keyLength} bytes`);
+  const valueAt = keyAt + keyLength;
+  const valueLength =
+    typeof entry.value === 'string'
+      ? target.write(entry.value, valueAt, 'utf8')
+      : entry.value.copy(target, valueAt);
+  const payloadLength = 2 + keyLength + valueLength;
   if (payloadLength > MAX_PAYLOAD)
     throw new Error(`journal record too large: ${payloadLength} bytes`);
-  const frame = Buffer.allocUnsafe(FRAME_HEADER + payloadLength);
-  frame.writeUInt32LE(payloadLength, 0);
-  frame.writeUInt16LE(key.length, FRAME_HEADER);
-  key.copy(frame, FRAME_HEADER + 2);
-  record.value.copy(frame, FRAME_HEADER + 2 + key.length);
-  frame.writeUInt32LE(crc32(frame.subarray(FRAME_HEADER)), 4);
-  return frame;
+  const end = offset + FRAME_HEADER + payloadLength;
+  target.writeUInt32LE(payloadLength, offset);
+  target.writeUInt16LE(keyLength, offset + FRAME_HEADER);
+  target.writeUInt32LE(crc32(target.subarray(offset + FRAME_HEADER, end)), offset + 4);
+  return end;
+}
+
+export function encodeFrame(entry: JournalEntry): Buffer {
+  const buf = Buffer.allocUnsafe(frameBound(entry));
+  return buf.subarray(0, writeFrame(buf, 0, entry));
 }
 
 export type FrameRead =
@@ -58,7 +83,8 @@ export function readFrame(buf: Buffer, offset: number): FrameRead {
     kind: 'record',
     record: {
       key: payload.toString('utf8', 2, 2 + keyLength),
-      value: Buffer.from(payload.subarray(2 + keyLength)),
+      // A view, not a copy: a batch's records share the chunk read for them.
+      value: payload.subarray(2 + keyLength),
     },
     next: end,
   };

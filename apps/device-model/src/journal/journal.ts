@@ -1,6 +1,6 @@
 import { mkdir, open, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { encodeFrame, readFrame, type JournalRecord } from './frame';
+import { frameBound, readFrame, writeFrame, type JournalEntry, type JournalRecord } from './frame';
 
 export interface JournalPosition {
   segment: number;
@@ -19,12 +19,31 @@ export interface JournalOptions {
   segmentBytes: number;
   /** fsync at most this often; writes reach the OS at once, so a killed process loses nothing. */
   fsyncIntervalMs: number;
+  /**
+   * Written, unacknowledged records also kept in memory up to this many bytes, so the shipper
+   * takes them from there instead of reading its own writes back from the file. Past it (a long
+   * outage) the newest are read from the file when their turn comes.
+   */
+  memoryTailBytes: number;
 }
 
 export const JOURNAL_DEFAULTS: JournalOptions = {
   segmentBytes: 64 * 1024 * 1024,
   fsyncIntervalMs: 50,
+  memoryTailBytes: 32 * 1024 * 1024,
 };
+
+/** Frames are encoded into slabs of this size (a larger record gets a slab of its own). */
+const SLAB_BYTES = 1024 * 1024;
+
+/** Records of one file write, as written: where they start and where each one ends. */
+interface WrittenRun {
+  segment: number;
+  start: number;
+  /** Offset after each record in the segment. */
+  ends: number[];
+  records: JournalRecord[];
+}
 
 const segmentName = (n: number) => `segment-${String(n).padStart(8, '0')}.log`;
 const CURSOR = 'cursor.json';
@@ -44,6 +63,21 @@ interface CursorFile extends JournalPosition {
   /** What the owner stored with the acknowledgement (e.g. each stream's next seq). */
   meta?: unknown;
   inFlight?: InFlightBatch;
+}
+
+/** Index of the last element of ascending `values` that is <= `target` (-1 if none). */
+function lastIndexAtMost(values: number[], target: number): number {
+  let lo = 0;
+  let hi = values.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (values[mid]! <= target) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
 }
 
 const samePosition = (a: JournalPosition, b: JournalPosition) =>
@@ -68,8 +102,17 @@ export class Journal {
   inFlight: InFlightBatch | null = null;
   /** The meta of the last acknowledgement, kept in the cursor file by `markInFlight`. */
   private ackedMeta: unknown = undefined;
-  private pending: Buffer[] = [];
+  /** Frames appended since the last write: filled slabs, then the current slab's new part. */
+  private sealed: Buffer[] = [];
+  private slab = Buffer.allocUnsafe(0);
+  private slabStart = 0;
+  private slabUsed = 0;
+  private pendingRecords: JournalRecord[] = [];
+  private pendingEnds: number[] = [];
   private pendingBytes = 0;
+  /** Written and unacknowledged records still in memory, oldest first (see memoryTailBytes). */
+  private tail: WrittenRun[] = [];
+  private tailBytes = 0;
   private fd: FileHandle | null = null;
   private segment = 0;
   private segmentSize = 0;
@@ -88,7 +131,8 @@ export class Journal {
     this.cursorPos = cursor;
   }
 
-  static async open(dir: string, options: JournalOptions = JOURNAL_DEFAULTS): Promise<Journal> {
+  static async open(dir: string, settings: Partial<JournalOptions> = {}): Promise<Journal> {
+    const options = { ...JOURNAL_DEFAULTS, ...settings };
     await mkdir(dir, { recursive: true });
     const cursor = await readFile(join(dir, CURSOR), 'utf8').then(
       (s) => JSON.parse(s) as CursorFile,
@@ -109,11 +153,28 @@ export class Journal {
     return { ...this.cursorPos };
   }
 
-  /** Queue a record; it reaches the file on the next flush (scheduled at once). */
-  append(record: JournalRecord): void {
-    const frame = encodeFrame(record);
-    this.pending.push(frame);
-    this.pendingBytes += frame.length;
+  /**
+   * Queue a record; it reaches the file on the next flush. The frame is encoded into a slab
+   * (text values straight as UTF-8): no buffer of its own, nothing copied again until written.
+   */
+  append(entry: JournalEntry): void {
+    const bound = frameBound(entry);
+    if (this.slabUsed + bound > this.slab.length) {
+      if (this.slabUsed > this.slabStart)
+        this.sealed.push(this.slab.subarray(this.slabStart, this.slabUsed));
+      this.slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, bound));
+      this.slabStart = this.slabUsed = 0;
+    }
+    const at = this.slabUsed;
+    const end = writeFrame(this.slab, at, entry);
+    this.slabUsed = end;
+    const keyLength = this.slab.readUInt16LE(at + 8);
+    this.pendingRecords.push({
+      key: entry.key,
+      value: this.slab.subarray(at + 10 + keyLength, end),
+    });
+    this.pendingBytes += end - at;
+    this.pendingEnds.push(this.pendingBytes);
   }
 
   get bufferedBytes(): number {
@@ -133,6 +194,8 @@ export class Journal {
   ): Promise<{ records: JournalRecord[]; next: JournalPosition }> {
     const { pos, more } = this.skipExhausted(from);
     if (!more) return { records: [], next: pos };
+    const inMemory = this.readTail(pos, maxBytes);
+    if (inMemory) return inMemory;
     const end = this.ends.get(pos.segment)!;
     const file = await open(join(this.dir, segmentName(pos.segment)), 'r');
     try {
@@ -144,9 +207,9 @@ export class Journal {
       for (;;) {
         const frame = readFrame(buf, offset);
         if (frame.kind === 'record') {
+          if (records.length > 0 && frame.next > maxBytes) break;
           records.push(frame.record);
           offset = frame.next;
-          if (offset >= maxBytes) break;
           continue;
         }
         if (frame.kind === 'torn' && records.length === 0 && offset + 8 <= buf.length) {
@@ -210,6 +273,7 @@ export class Journal {
     this.cursorPos = { ...upTo };
     this.ackedMeta = meta;
     this.inFlight = next ?? null;
+    this.dropTail(upTo);
     await this.writeCursor({ segment: upTo.segment, offset: upTo.offset, meta, inFlight: next });
     for (const n of [...this.ends.keys()]) {
       if (n >= upTo.segment) continue;
@@ -260,6 +324,48 @@ export class Journal {
       await dir.sync();
     } finally {
       await dir.close();
+    }
+  }
+
+  /** The records from `pos` that are still in memory, up to `maxBytes` (at least one). */
+  private readTail(
+    pos: JournalPosition,
+    maxBytes: number,
+  ): { records: JournalRecord[]; next: JournalPosition } | null {
+    let r = this.tail.findIndex(
+      (run) =>
+        run.segment === pos.segment &&
+        run.start <= pos.offset &&
+        pos.offset < run.ends[run.ends.length - 1]!,
+    );
+    if (r < 0) return null;
+    const records: JournalRecord[] = [];
+    let offset = pos.offset;
+    let run = this.tail[r]!;
+    let i = run.start === offset ? 0 : lastIndexAtMost(run.ends, offset) + 1;
+    if (i > 0 && run.ends[i - 1] !== offset) return null; // not a record boundary: the file says
+    for (;;) {
+      const end = run.ends[i]!;
+      if (records.length > 0 && end - pos.offset > maxBytes) break;
+      records.push(run.records[i]!);
+      offset = end;
+      if (++i < run.ends.length) continue;
+      const following = this.tail[++r];
+      if (!following || following.segment !== run.segment || following.start !== offset) break;
+      run = following;
+      i = 0;
+    }
+    return { records, next: { segment: pos.segment, offset } };
+  }
+
+  /** Forgets in-memory records before `upTo` (acknowledged). */
+  private dropTail(upTo: JournalPosition): void {
+    while (this.tail.length > 0) {
+      const run = this.tail[0]!;
+      const end = run.ends[run.ends.length - 1]!;
+      if (run.segment > upTo.segment || (run.segment === upTo.segment && end > upTo.offset)) break;
+      this.tail.shift();
+      this.tailBytes -= end - run.start;
     }
   }
 
@@ -318,19 +424,32 @@ export class Journal {
   }
 
   private async writePending(sync: boolean): Promise<void> {
-    if (this.pending.length > 0) {
-      const chunk =
-        this.pending.length === 1
-          ? this.pending[0]!
-          : Buffer.concat(this.pending, this.pendingBytes);
-      this.pending = [];
+    if (this.pendingBytes > 0) {
+      const chunks = this.sealed;
+      if (this.slabUsed > this.slabStart)
+        chunks.push(this.slab.subarray(this.slabStart, this.slabUsed));
+      const bytes = this.pendingBytes;
+      const records = this.pendingRecords;
+      const ends = this.pendingEnds;
+      this.sealed = [];
+      this.slabStart = this.slabUsed;
+      this.pendingRecords = [];
+      this.pendingEnds = [];
       this.pendingBytes = 0;
-      if (this.segmentSize > 0 && this.segmentSize + chunk.length > this.options.segmentBytes)
+      if (this.segmentSize > 0 && this.segmentSize + bytes > this.options.segmentBytes)
         await this.rotate();
-      await this.fd!.write(chunk);
-      this.segmentSize += chunk.length;
+      const start = this.segmentSize;
+      const { bytesWritten } = await this.fd!.writev(chunks);
+      if (bytesWritten !== bytes)
+        throw new Error(`journal write cut short: ${bytesWritten} of ${bytes} bytes written`);
+      this.segmentSize += bytes;
       this.ends.set(this.segment, this.segmentSize);
       this.unsynced = true;
+      if (this.tailBytes + bytes <= this.options.memoryTailBytes) {
+        for (let i = 0; i < ends.length; i++) ends[i]! += start;
+        this.tail.push({ segment: this.segment, start, ends, records });
+        this.tailBytes += bytes;
+      }
     }
     const now = Date.now();
     if (this.unsynced && (sync || now - this.lastSync >= this.options.fsyncIntervalMs)) {
