@@ -156,7 +156,7 @@ export class KafkaBus implements Bus {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
         const beat = setInterval(() => void heartbeat().catch(() => undefined), 1_000);
         try {
@@ -178,6 +178,9 @@ export class KafkaBus implements Bus {
           clearInterval(beat);
         }
         const last = batch.messages[batch.messages.length - 1]!.offset;
+        // Without auto-resolve kafkajs fetches from the last resolved offset: an unresolved
+        // batch comes back at once, for ever (a caught-up consumer spun on its last batch).
+        resolveOffset(last);
         await consumer.commitOffsets([
           {
             topic: batch.topic,
