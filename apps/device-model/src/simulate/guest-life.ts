@@ -4,7 +4,6 @@ import {
   rombiosPost,
   type DriverRun,
   type DriverSpec,
-  type PortAccess,
   type Width,
 } from '@magicport/protocol';
 import type { DeviceModelRecorder } from '../recorder';
@@ -17,30 +16,28 @@ const POST_TO_DRIVER_US = 1_800_000;
 /** A local copy: a re-exported binding is a getter in the compiled CommonJS (per-access cost). */
 const LOG_PORT = PORT_PROTOCOL;
 
-/** Drives one run through the recorder on the guest's clock; returns the time after it. */
-export function drive(run: DriverRun<unknown>, dm: DeviceModelRecorder, startUs: number): number {
+/**
+ * Drives one run through the recorder on the guest's clock; returns the time after it.
+ * `product` makes it a vendor build of the same driver: its 2-byte product write to 0x12
+ * announces that number instead.
+ */
+export function drive(
+  run: DriverRun<unknown>,
+  dm: DeviceModelRecorder,
+  startUs: number,
+  product: number | null = null,
+): number {
   let t = startUs;
   let step = run.next();
   while (!step.done) {
     const { op, port, size, value } = step.value;
-    const response = dm.access(op, port, size, value, t);
+    const sent =
+      product !== null && op === 'out' && port === LOG_PORT && size === 2 ? product : value;
+    const response = dm.access(op, port, size, sent, t);
     t += ACCESS_STEP_US;
     step = run.next(op === 'in' ? response : undefined);
   }
   return t;
-}
-
-/** A vendor build of the same driver that announces another product number. */
-function* withProduct(run: DriverRun<unknown>, product: number): DriverRun<unknown> {
-  let step = run.next();
-  while (!step.done) {
-    const a: PortAccess = step.value;
-    const changed =
-      a.op === 'out' && a.port === LOG_PORT && a.size === 2 ? { ...a, value: product } : a;
-    const answer: number | undefined = yield changed;
-    step = run.next(answer);
-  }
-  return step.value;
 }
 
 function driverRun(plan: GuestPlan, phase: 'boot' | 'resume'): DriverRun<unknown> {
@@ -49,8 +46,7 @@ function driverRun(plan: GuestPlan, phase: 'boot' | 'resume'): DriverRun<unknown
     spec.driver === 'win-pv' || spec.driver === 'gplpv'
       ? ({ ...spec, options: { ...spec.options, phase } } as DriverSpec)
       : spec;
-  const run = createDriver(phased);
-  return plan.productOverride === null ? run : withProduct(run, plan.productOverride);
+  return createDriver(phased);
 }
 
 /** A guest that breaks the protocol: random accesses to any port, width and value. */
@@ -102,12 +98,12 @@ export function simulateBoot(
   let t = drive(rombiosPost(), dm, startUs);
   t += POST_TO_DRIVER_US;
   if (plan.driver === null) return drive(protocolBreaker(rng), dm, t);
-  t = drive(driverRun(plan, 'boot'), dm, t);
+  t = drive(driverRun(plan, 'boot'), dm, t, plan.productOverride);
   if (plan.logFlood) t = logFlood(rng, dm, t + 5_000_000);
   if (rng.chance(plan.resumeChance)) {
     t += rng.int(60, 7200) * 1_000_000;
     dm.advance(t);
-    t = drive(driverRun(plan, 'resume'), dm, t);
+    t = drive(driverRun(plan, 'resume'), dm, t, plan.productOverride);
   }
   return t;
 }
