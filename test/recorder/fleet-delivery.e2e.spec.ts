@@ -79,7 +79,8 @@ describe('magicport simulate into Kafka', () => {
   });
 
   it('delivers each event exactly once when the agent is killed with SIGKILL mid-run and rerun', async () => {
-    const run = await fleetRun(1000);
+    // 3,000 guests: the agent delivers 1,000 guests' events within ~250 ms of its first batch.
+    const run = await fleetRun(3000);
     const dms = simulatedDms(run);
     const from = await eventsEndOffsets(brokers);
 
