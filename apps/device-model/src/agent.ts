@@ -95,7 +95,14 @@ export class Agent {
     );
     agent = new Agent(options, journal, shipper, follower, resumeFrom, log);
     shipper.start();
-    await follower.start();
+    try {
+      await follower.start();
+    } catch (err) {
+      // The agent never opened: its shipper must not keep delivering (and the process alive).
+      await shipper.stop();
+      await journal.close();
+      throw err;
+    }
     return agent;
   }
 
