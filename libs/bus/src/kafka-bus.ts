@@ -86,8 +86,9 @@ interface Pending {
 export class KafkaBus implements Bus {
   readonly kind = 'kafka' as const;
   /**
-   * Uncompressed, a send must stay under the broker's default 1 MiB `message.max.bytes`; gzip
-   * shrinks JSON events several times, and our events topic allows 8 MiB batches.
+   * Uncompressed, a send must stay under the broker's default 1 MiB `message.max.bytes`. With
+   * gzip, 7 MiB: even if every record went to one partition and did not compress at all, its
+   * batch would stay under the 8 MiB our events topic allows (JSON events shrink ~5x).
    */
   readonly maxPublishBytes: number;
   private readonly kafka: Kafka;
@@ -103,7 +104,7 @@ export class KafkaBus implements Bus {
   private readonly keyBuffers = new KeyBuffers();
 
   constructor(private readonly config: KafkaBusConfig) {
-    this.maxPublishBytes = config.compression === 'gzip' ? 4 * 1024 * 1024 : 900 * 1024;
+    this.maxPublishBytes = config.compression === 'gzip' ? 7 * 1024 * 1024 : 900 * 1024;
     this.kafka = new Kafka({
       clientId: config.clientId,
       brokers: config.brokers,

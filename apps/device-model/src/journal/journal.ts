@@ -119,7 +119,14 @@ export class Journal {
   /** Valid end of each segment still on disk (for damaged ones, where the damage starts). */
   private readonly ends = new Map<number, number>();
   private writing: Promise<void> = Promise.resolve();
+  /** The write that starts when the current one is done, shared by the flushes asking meanwhile. */
+  private nextWrite: Promise<void> | null = null;
+  private syncNext = false;
+  /** A background fsync's failure, thrown by the next write. */
+  private syncError: unknown = null;
   private lastSync = 0;
+  /** A background fsync of the current segment, if one runs. */
+  private syncing: Promise<void> | null = null;
   private unsynced = false;
   private cursorPos: JournalPosition;
 
@@ -183,8 +190,16 @@ export class Journal {
 
   /** Write everything appended so far; fsync when the interval has passed or `sync` is set. */
   flush(sync = false): Promise<void> {
-    this.writing = this.writing.then(() => this.writePending(sync));
-    return this.writing;
+    // Calls while a write runs share the one write after it: it takes everything appended
+    // by then (a chain of a write per call fell ever further behind a busy guest path).
+    this.syncNext ||= sync;
+    this.nextWrite ??= this.writing = this.writing.then(() => {
+      const syncThis = this.syncNext;
+      this.nextWrite = null;
+      this.syncNext = false;
+      return this.writePending(syncThis);
+    });
+    return this.nextWrite;
   }
 
   /** Records from `from` up to what has been written, at most `maxBytes` of frames (at least one). */
@@ -424,6 +439,7 @@ export class Journal {
   }
 
   private async writePending(sync: boolean): Promise<void> {
+    if (this.syncError) throw this.syncError;
     if (this.pendingBytes > 0) {
       const chunks = this.sealed;
       if (this.slabUsed > this.slabStart)
@@ -451,15 +467,29 @@ export class Journal {
         this.tailBytes += bytes;
       }
     }
-    const now = Date.now();
-    if (this.unsynced && (sync || now - this.lastSync >= this.options.fsyncIntervalMs)) {
-      await this.fd!.datasync();
-      this.unsynced = false;
-      this.lastSync = now;
+    if (sync) {
+      await this.syncing;
+      if (this.unsynced) await this.sync();
+    } else if (
+      this.unsynced &&
+      !this.syncing &&
+      Date.now() - this.lastSync >= this.options.fsyncIntervalMs
+    ) {
+      // In the background: the next writes need not wait for the disk to confirm these.
+      this.syncing = this.sync()
+        .catch((err: unknown) => void (this.syncError = err))
+        .finally(() => (this.syncing = null));
     }
   }
 
+  private async sync(): Promise<void> {
+    this.unsynced = false;
+    this.lastSync = Date.now();
+    await this.fd!.datasync();
+  }
+
   private async rotate(): Promise<void> {
+    await this.syncing;
     await this.fd!.datasync();
     await this.fd!.close();
     this.segment += 1;

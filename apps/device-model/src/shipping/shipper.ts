@@ -19,9 +19,9 @@ export interface ShipperOptions {
 const CLOCK_SKEW_MS = 5_000;
 
 export const SHIPPER_DEFAULTS: Omit<ShipperOptions, 'topic'> = {
-  // ~13k events per send: kafkajs's cost is mostly per request (gzip keeps each partition's
-  // compressed batch well under the broker's 1 MiB message.max.bytes).
-  maxBatchBytes: 4 * 1024 * 1024,
+  // ~15-25k events per send: each batch costs a cursor write (fsynced) besides its publish, so
+  // the bus's own limit (bus.maxPublishBytes) is what usually caps it.
+  maxBatchBytes: 8 * 1024 * 1024,
   retryMinMs: 100,
   retryMaxMs: 5_000,
   idleMs: 5,
@@ -121,10 +121,15 @@ export class Shipper {
   private async run(): Promise<void> {
     let backoff = this.options.retryMinMs;
     while (this.running) {
-      await this.journal.flush();
       let batch: Batch | null;
       try {
         batch = this.unpublished ??= await this.nextBatch();
+        if (!batch) {
+          // Nothing written past what was shipped: write what is appended (the agent does so
+          // itself every tick; waiting on its writes and fsyncs before each batch would not).
+          await this.journal.flush();
+          batch = this.unpublished ??= await this.nextBatch();
+        }
         if (!batch) {
           await this.idle();
           continue;

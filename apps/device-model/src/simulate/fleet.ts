@@ -36,7 +36,7 @@ export interface FleetProgress {
 }
 
 const HOUR_US = 3_600_000_000;
-const YIELD_EVERY_EVENTS = 2_000;
+const YIELD_EVERY_EVENTS = 300;
 
 /** The dm instance id of a simulated guest: stable for a seed, so a rerun resumes its stream. */
 export function simulatedDmId(plan: GuestPlan): string {
