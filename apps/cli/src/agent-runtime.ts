@@ -113,7 +113,10 @@ export async function openAgentRuntime(
     { host: options.host, journalDir, maxQueuedEvents: 50_000 },
     bus,
     log,
-  );
+  ).catch(async (error: unknown) => {
+    await bus.close().catch(() => undefined);
+    throw error;
+  });
   const timeout = new Promise<never>((_, reject) =>
     setTimeout(
       () =>

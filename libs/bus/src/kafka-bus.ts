@@ -200,9 +200,21 @@ export class KafkaBus implements Bus {
     };
   }
 
+  /**
+   * Retries what Kafka calls retriable (a topic created a moment ago answers NOT_LEADER until
+   * its leaders are known), for about 10 s.
+   */
   async endOffsets(topic: string): Promise<Map<number, string>> {
-    const offsets = await (await this.getAdmin()).fetchTopicOffsets(topic);
-    return new Map(offsets.map((o) => [o.partition, o.high]));
+    const admin = await this.getAdmin();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const offsets = await admin.fetchTopicOffsets(topic);
+        return new Map(offsets.map((o) => [o.partition, o.high]));
+      } catch (error) {
+        if (!isRetriable(error) || attempt >= 20) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * attempt, 1_000)));
+      }
+    }
   }
 
   scanSince(topic: string, sinceMs: number, visit: ScanVisitor): Promise<void> {
@@ -290,4 +302,10 @@ export class KafkaBus implements Bus {
     })();
     return this.admin;
   }
+}
+
+/** kafkajs marks retriable protocol errors; its give-up error keeps the last one it saw. */
+function isRetriable(error: unknown): boolean {
+  const e = error as { retriable?: boolean; originalError?: { retriable?: boolean } } | null;
+  return e?.retriable === true || e?.originalError?.retriable === true;
 }
