@@ -7,7 +7,12 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InProcessBus, type BusRecord, type ScanVisitor } from '@magicport/bus';
+import {
+  InProcessBus,
+  PublishOutcomeUnknownError,
+  type BusRecord,
+  type ScanVisitor,
+} from '@magicport/bus';
 import { Journal } from '../src/journal';
 import { Shipper } from '../src/shipping';
 
@@ -189,5 +194,43 @@ describe('shipper restarted after a crash with a batch in flight', () => {
       offset: 230,
     });
     expect(await bus.byKey()).toEqual(expectedByKey(10));
+  });
+});
+
+describe('Shipper when its producer is lost mid-publish', () => {
+  /** Sends the first half of its `failOn`-th publish, then loses the producer that sent it. */
+  class LosingBus extends InProcessBus {
+    readonly attempts: string[][] = [];
+    failOn = 2;
+    override async publish(topic: string, records: readonly BusRecord[]): Promise<void> {
+      this.attempts.push(records.map((r) => r.value.toString()));
+      if (this.attempts.length !== this.failOn) return super.publish(topic, records);
+      await super.publish(topic, records.slice(0, records.length / 2));
+      throw new PublishOutcomeUnknownError('publish worker exited with code 1');
+    }
+  }
+
+  it('checks the topic before sending the batch again: every record once, in order per key', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'magicport-shipper-lost-'));
+    const bus = new LosingBus();
+    await bus.ensureTopics([{ topic: TOPIC, partitions: 3 }]);
+    const journal = await Journal.open(dir);
+    for (let i = 0; i < 30; i++) journal.append(record(i));
+    await journal.flush();
+    const lines: string[] = [];
+    const shipper = new Shipper(journal, bus, options, (line) => lines.push(line));
+    shipper.start();
+    await shipper.drained(5_000);
+    await shipper.stop();
+    await journal.close();
+
+    const keys: Record<string, string[]> = {};
+    await bus.scanSince(TOPIC, 0, (r) => (keys[r.key!] ??= []).push(r.value.toString()));
+    expect(keys).toEqual(expectedByKey(30));
+    expect(bus.attempts.map((a) => a.length)).toEqual([10, 10, 5, 10]);
+    expect(bus.attempts[2]).toEqual(values(15, 20));
+    expect(lines).toContain(
+      'journal: batch in flight when publish worker exited with code 1: 5 of 10 records already on the topic, sent the other 5',
+    );
   });
 });

@@ -66,3 +66,12 @@ export interface Bus {
   scanSince(topic: string, sinceMs: number, visit: ScanVisitor): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * A publish whose fate is unknown and whose retry the broker would not recognise: the producer
+ * that sent it is gone (e.g. the publish worker thread died), so an identical re-send gets new
+ * producer sequence numbers. Check the topic before sending again.
+ */
+export class PublishOutcomeUnknownError extends Error {
+  override readonly name = 'PublishOutcomeUnknownError';
+}

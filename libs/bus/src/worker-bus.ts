@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { KafkaBus, type KafkaBusConfig } from './kafka-bus';
 import type { FromPublishWorker, PublishWorkerData, ToPublishWorker } from './publish-worker';
 import { packRecords } from './record-pack';
-import type { BusRecord } from './types';
+import { PublishOutcomeUnknownError, type BusRecord } from './types';
 
 interface Outstanding {
   resolve(): void;
@@ -111,7 +111,8 @@ export class WorkerBus extends KafkaBus {
     // A dead worker fails what it still held; the next publish starts a fresh one.
     const die = (reason: string): void => {
       if (this.publishThread === thread) this.publishThread = null;
-      for (const outstanding of thread.outstanding.values()) outstanding.reject(new Error(reason));
+      for (const outstanding of thread.outstanding.values())
+        outstanding.reject(new PublishOutcomeUnknownError(reason));
       thread.outstanding.clear();
       thread.onClosed?.(undefined);
     };

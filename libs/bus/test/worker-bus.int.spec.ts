@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  PublishOutcomeUnknownError,
   KafkaBus,
   KAFKA_BUS_DEFAULTS,
   WorkerBus,
@@ -166,7 +167,10 @@ describe('WorkerBus', () => {
     // Killed while it holds a publish: whether any of it reached the broker is a race.
     const held = bus.publish(topic, batch('lost'));
     await bus.terminateWorker();
-    await expect(held).rejects.toThrow(new Error('publish worker exited with code 1'));
+    await expect(held).rejects.toThrow(
+      new PublishOutcomeUnknownError('publish worker exited with code 1'),
+    );
+    await expect(held).rejects.toBeInstanceOf(PublishOutcomeUnknownError);
 
     await bus.publish(topic, batch('after'));
     const last = bus.publish(topic, batch('last'));

@@ -1,4 +1,4 @@
-import type { Bus } from '@magicport/bus';
+import { PublishOutcomeUnknownError, type Bus } from '@magicport/bus';
 import type { InFlightBatch, Journal, JournalPosition, JournalRecord } from '../journal';
 
 export interface ShipperOptions {
@@ -65,6 +65,8 @@ export class Shipper {
    * for good.
    */
   private unpublished: Batch | null = null;
+  /** Why the batch in flight must be checked against the topic before it is sent again. */
+  private outcomeUnknown: string | null = null;
 
   constructor(
     private readonly journal: Journal,
@@ -136,6 +138,12 @@ export class Shipper {
         }
         if (batch.records.length > 0) await this.bus.publish(this.options.topic, batch.records);
       } catch (err) {
+        // The producer that sent it is gone: a re-send would not be deduplicated, so the next
+        // attempt checks the topic for it first, as after a crash.
+        if (err instanceof PublishOutcomeUnknownError) {
+          this.unpublished = null;
+          this.outcomeUnknown = err.message;
+        }
         this.stats.failedAttempts++;
         this.stats.lastError = err instanceof Error ? err.message : String(err);
         if (!this.retrying) {
@@ -153,9 +161,9 @@ export class Shipper {
         this.retrying = false;
       }
       if (batch.afterCrash) {
-        const { found, of } = batch.afterCrash;
+        const { found, of, why } = batch.afterCrash;
         this.log(
-          `journal: batch in flight at the crash: ${found} of ${of} records already on the topic, sent the other ${batch.records.length}`,
+          `journal: batch in flight ${why}: ${found} of ${of} records already on the topic, sent the other ${batch.records.length}`,
         );
       }
       backoff = this.options.retryMinMs;
@@ -180,7 +188,12 @@ export class Shipper {
    */
   private async nextBatch(): Promise<Batch | null> {
     const inFlight = this.journal.inFlight;
-    if (inFlight) return this.resumeInFlight(inFlight);
+    if (inFlight) {
+      const why = this.outcomeUnknown ? `when ${this.outcomeUnknown}` : 'at the crash';
+      const batch = await this.resumeInFlight(inFlight, why);
+      this.outcomeUnknown = null;
+      return batch;
+    }
     const batch = await this.readBatch();
     if (batch) await this.journal.markInFlight(this.mark(batch));
     return batch;
@@ -205,7 +218,7 @@ export class Shipper {
    * it on the bus was stamped at or after its first send attempt (the producer's create time),
    * so the scan starts there, less the clock skew margin.
    */
-  private async resumeInFlight(inFlight: InFlightBatch): Promise<Batch> {
+  private async resumeInFlight(inFlight: InFlightBatch, why: string): Promise<Batch> {
     const records = await this.journal.readRange(inFlight.from, inFlight.next);
     const wanted = new Set(records.map(valueKey));
     const found = new Set<string>();
@@ -218,7 +231,7 @@ export class Shipper {
     return {
       records: missing,
       next: inFlight.next,
-      afterCrash: { found: records.length - missing.length, of: records.length },
+      afterCrash: { found: records.length - missing.length, of: records.length, why },
     };
   }
 
@@ -241,7 +254,7 @@ interface Batch {
   records: JournalRecord[];
   next: JournalPosition;
   /** Set for what is left of a batch found in flight at start: how much of it the bus held. */
-  afterCrash: { found: number; of: number } | null;
+  afterCrash: { found: number; of: number; why: string } | null;
 }
 
 /** A record's identity for the in-flight check: its exact bytes (latin1 maps bytes 1:1). */
