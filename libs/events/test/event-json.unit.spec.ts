@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { eventJson, type GuestEvent, type MagicportEvent } from '@magicport/events';
-import { anyEvent } from './event-arbitraries';
+import { anyEvent, guestEvent } from './event-arbitraries';
 import { sampleGuestEvents } from './sample-events';
 
 const access = () => sampleGuestEvents().find((e) => e.type === 'port.access')!;
@@ -14,6 +14,39 @@ describe('eventJson', () => {
         expect(eventJson(event)).toBe(JSON.stringify(event));
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  it('stays JSON.stringify when the host, vm, domid or boot change under the same dm', () => {
+    // The per-stream head is remembered by dm: a later event of that dm with other values (or
+    // ill-typed ones) must not get the remembered head.
+    const other = fc.oneof(
+      fc.string(),
+      fc.integer({ min: -5, max: 70_000 }),
+      fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, -0, 1.5, null, undefined),
+    );
+    fc.assert(
+      fc.property(
+        guestEvent,
+        fc.array(
+          fc.tuple(guestEvent, fc.constantFrom('host', 'vm', 'domid', 'boot', 'none'), other),
+          { minLength: 1, maxLength: 8 },
+        ),
+        (base, steps) => {
+          const { host, vm, domid, boot } = base;
+          for (const [event, field, value] of steps) {
+            // One stream's values with one of them changed (key order stays the envelope's).
+            const changed = { ...event, host, dm: 'dm-shared', vm, domid, boot } as Record<
+              string,
+              unknown
+            >;
+            if (field !== 'none') changed[field] = value;
+            const e = changed as unknown as MagicportEvent;
+            expect(eventJson(e)).toBe(JSON.stringify(e));
+          }
+        },
+      ),
+      { numRuns: 500 },
     );
   });
 
