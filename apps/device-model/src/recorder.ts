@@ -118,10 +118,31 @@ export class DeviceModelRecorder {
 
   /** The guest path: the device model answers; the access is recorded. */
   access(op: Op, port: number, size: Width, value: number | undefined, timeUs: number): number {
+    // A log byte records nothing of its own (see `recorded`), so what it causes (the line it
+    // flushes, a handshake gone idle) is recorded as it happens: the commonest access, kept short.
+    if (op === 'out' && port === LOG_PORT && size === 1 && !this.logByteAccesses)
+      return this.session.access(op, port, size, value, timeUs);
     this.accessing = true;
     const response = this.session.access(op, port, size, value, timeUs);
     this.recorded(op, port, size, value, response, timeUs);
     return response;
+  }
+
+  /**
+   * `text` written as one 1-byte `out 0x12` per char, the first at `startUs` and each next
+   * `stepUs` later, as that run of `access` calls would record it; returns the time after it.
+   */
+  writeLog(text: string, startUs: number, stepUs: number): number {
+    if (this.logByteAccesses) {
+      let t = startUs;
+      for (let i = 0; i < text.length; i++) {
+        this.access('out', LOG_PORT, 1, text.charCodeAt(i), t);
+        t += stepUs;
+      }
+      return t;
+    }
+    // Log bytes record nothing of their own, so what they cause is recorded as it happens.
+    return this.session.writeLog(text, startUs, stepUs);
   }
 
   /** An access a real device model answered (QEMU tap): record its response, do not re-emulate it. */

@@ -69,18 +69,15 @@ function* protocolBreaker(rng: Rng): DriverRun<void> {
 
 /**
  * A burst of log lines, enough to drain qemu-traditional's 128 KiB bucket: one 1-byte `out 0x12`
- * per byte, as `drive` would issue them from a driver, written in a plain loop because a flood
- * is most of a fleet's accesses and a generator step per byte would cost more than the access.
+ * per byte, as `drive` would issue them from a driver, written a line at a time because a flood
+ * is most of a fleet's accesses and a call per byte would cost more than the access.
  */
 function logFlood(rng: Rng, dm: DeviceModelRecorder, startUs: number): number {
   let t = startUs;
   const lines = rng.int(600, 1200);
   for (let n = 0; n < lines; n++) {
     const text = `XEN|FloodTest: line ${n} ${'x'.repeat(rng.int(100, 250))}\n`;
-    for (let i = 0; i < text.length; i++) {
-      dm.access('out', LOG_PORT, 1, text.charCodeAt(i), t);
-      t += ACCESS_STEP_US;
-    }
+    t = dm.writeLog(text, t, ACCESS_STEP_US);
   }
   return t;
 }

@@ -86,6 +86,12 @@ export class HandshakeTracker {
     }
   }
 
+  /** `observe` of a 1-byte log write to 0x12 (Effect.LogByte at PORT_PROTOCOL), the commonest access. */
+  logByte(timeUs: number): void {
+    this.advance(timeUs);
+    if (!this.magicSeen) this.flag(Violation.LogBeforeMagic);
+  }
+
   /** Close the open handshake if it has been idle longer than the gap at event time `timeUs`. */
   advance(timeUs: number): void {
     if (this.open !== null && timeUs - this.open.lastUs > this.idleGapUs) this.close('idle');

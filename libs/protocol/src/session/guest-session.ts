@@ -16,7 +16,10 @@ import {
 } from '../guest-log/log-rate-limit';
 import type { ClosedHandshake, HandshakePhase } from '../handshake/handshake-state';
 import { DEFAULT_IDLE_GAP_MS, HandshakeTracker } from '../handshake/handshake-tracker';
+import { PORT_PROTOCOL } from '../constants';
 import type { Op, ProfileName, Width } from '../types';
+
+const LOG_PORT = PORT_PROTOCOL;
 
 export interface GuestSessionOptions extends DeviceModelOptions {
   /** Close an open handshake after this much event time without protocol access (default 5 s). */
@@ -48,6 +51,13 @@ export interface GuestSession {
   readonly phase: HandshakePhase;
   /** Value read for `in` (masked to width), -1 for `out`. Never throws. */
   access(op: Op, port: number, size: Width, value: number | undefined, timeUs: number): number;
+  /**
+   * `text` as one 1-byte `out 0x12` per char (its low byte), the first at `startUs` and each
+   * next `stepUs` later; returns the time after the last. What that run of `access` calls does
+   * (a log flood is most of a fleet's accesses: one call, not one per byte), except that a sink
+   * called during the run sees `deviceModel.effectValue` of the run's first byte.
+   */
+  writeLog(text: string, startUs: number, stepUs: number): number;
   /**
    * An access some other device model answered (a recording, a tap on real QEMU): the profile's
    * device model decodes it, the tracker sees `response` (for `in`; undefined = our answer).
@@ -87,6 +97,13 @@ export function createGuestSession(
     if (dm.effect === Effect.LogByte) log.push(dm.effectValue, timeUs, tracker.openId);
   }
 
+  /** `access('out', 0x12, 1, value)`: both profiles take it as a log byte (Effect.LogByte). */
+  function logByte(value: number | undefined, timeUs: number): void {
+    dm.access('out', LOG_PORT, 1, value);
+    tracker.logByte(timeUs);
+    log.push(dm.effectValue, timeUs, tracker.openId);
+  }
+
   return {
     profile,
     deviceModel: dm,
@@ -97,9 +114,28 @@ export function createGuestSession(
       return tracker.phase;
     },
     access(op, port, size, value, timeUs) {
+      if (op === 'out' && port === LOG_PORT && size === 1) {
+        logByte(value, timeUs);
+        return -1;
+      }
       const response = dm.access(op, port, size, value);
       after(port, response, timeUs);
       return response;
+    },
+    writeLog(text, startUs, stepUs) {
+      const n = text.length;
+      if (n === 0) return startUs;
+      // A log byte changes nothing in the device model but its effect fields (the same for
+      // every byte but the value): set them for the first byte and the last, not per byte.
+      dm.access('out', LOG_PORT, 1, text.charCodeAt(0));
+      let t = startUs;
+      for (let i = 0; i < n; i++) {
+        tracker.logByte(t);
+        log.push(text.charCodeAt(i) & 0xff, t, tracker.openId);
+        t += stepUs;
+      }
+      if (n > 1) dm.access('out', LOG_PORT, 1, text.charCodeAt(n - 1));
+      return t;
     },
     observe(op, port, size, value, response, timeUs) {
       const own = dm.access(op, port, size, value);
