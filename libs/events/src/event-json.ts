@@ -13,9 +13,11 @@ export function eventJson(event: MagicportEvent): string {
   if (event.type === 'port.access' || event.type === 'guest.log') {
     const head = envelope(event);
     const data =
-      event.type === 'port.access'
-        ? portAccess(event.data as PortAccessData)
-        : guestLog(event.data as GuestLogData);
+      head === null
+        ? null
+        : event.type === 'port.access'
+          ? portAccess(event.data as PortAccessData)
+          : guestLog(event.data as GuestLogData, event.time);
     if (head !== null && data !== null) return `${head}${data}}`;
   }
   return JSON.stringify(event);
@@ -79,12 +81,16 @@ function portAccess(d: PortAccessData): string | null {
   return `{"op":"${d.op}","port":${d.port},"size":${d.size},"value":${d.value},"response":${d.response}}`;
 }
 
-function guestLog(d: GuestLogData): string | null {
+/** `time` is the event's time, already checked by `envelope`. */
+function guestLog(d: GuestLogData, time: string): string | null {
   if (typeof d.text !== 'string' || !plain(d.bytesBase64) || typeof d.truncated !== 'boolean')
     return null;
   if (!finite(d.droppedBefore, d.throttledMs) || !nullOrFinite(d.trigger, d.accessCount))
     return null;
-  if (!plain(d.firstTime) || !plain(d.lastTime)) return null;
+  // The line's last time is nearly always the event's, and often its first: equal strings (the
+  // same one, when toEventTime returned its memo) need no second check.
+  if (d.lastTime !== time && !plain(d.lastTime)) return null;
+  if (d.firstTime !== d.lastTime && d.firstTime !== time && !plain(d.firstTime)) return null;
   if (d.handshakeId !== null && !plain(d.handshakeId)) return null;
   const handshake = d.handshakeId === null ? 'null' : `"${d.handshakeId}"`;
   return `{"text":${JSON.stringify(d.text)},"bytesBase64":"${d.bytesBase64}","truncated":${d.truncated},"trigger":${d.trigger},"droppedBefore":${d.droppedBefore},"throttledMs":${d.throttledMs},"accessCount":${d.accessCount},"firstTime":"${d.firstTime}","lastTime":"${d.lastTime}","handshakeId":${handshake}}`;

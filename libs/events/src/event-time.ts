@@ -17,6 +17,9 @@ const EVENT_TIME = new RegExp(EVENT_TIME_PATTERN);
 export const EVENT_TIME_END_MICROS = Date.UTC(2250, 0, 1) * 1000;
 
 export function toEventTime(micros: number): EventTime {
+  // A guest.log's lastTime and its event time are the same instant, converted one after the
+  // other: the second call gets the first's string.
+  if (micros === lastMicros) return lastText;
   if (!Number.isSafeInteger(micros) || micros < 0 || micros >= EVENT_TIME_END_MICROS) {
     throw new RangeError(
       `event time must be whole microseconds in 1970-2249 (0 <= micros < ${EVENT_TIME_END_MICROS}), got ${micros}`,
@@ -26,13 +29,19 @@ export function toEventTime(micros: number): EventTime {
   const second = Math.floor(micros / 1_000_000);
   if (second !== lastSecond) {
     lastSecond = second;
-    lastSecondText = new Date(second * 1000).toISOString().slice(0, 19); // YYYY-MM-DDTHH:MM:SS
+    lastSecondText = `${new Date(second * 1000).toISOString().slice(0, 19)}.`; // YYYY-MM-DDTHH:MM:SS.
   }
-  return `${lastSecondText}.${String(micros % 1_000_000).padStart(6, '0')}Z`;
+  // 1_000_000 + the fraction has 7 digits: dropping the first zero-pads to 6 without padStart.
+  lastText = `${lastSecondText}${String(1_000_000 + micros - second * 1_000_000).slice(1)}Z`;
+  lastMicros = micros;
+  return lastText;
 }
 
 let lastSecond = -1;
 let lastSecondText = '';
+/** NaN equals nothing, so the first call never takes the memo. */
+let lastMicros = Number.NaN;
+let lastText = '';
 
 /** Microseconds since the epoch, or null when `time` is not a valid event time. */
 export function eventTimeToMicros(time: string): number | null {

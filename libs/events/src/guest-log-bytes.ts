@@ -11,8 +11,13 @@ const utf8 = new TextDecoder('utf-8', { fatal: false });
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/g;
 
+/** No character CONTROL replaces: an anchored test is about twice as fast as replace's search. */
+// eslint-disable-next-line no-control-regex
+const NO_CONTROL = /^[\u0009\u0020-\u007e\u0080-\uffff]*$/;
+
 export function guestLogText(bytes: Uint8Array): string {
-  return utf8.decode(bytes).replace(CONTROL, controlPicture);
+  const text = utf8.decode(bytes);
+  return NO_CONTROL.test(text) ? text : text.replace(CONTROL, controlPicture);
 }
 
 function controlPicture(char: string): string {

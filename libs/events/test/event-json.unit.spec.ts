@@ -50,6 +50,27 @@ describe('eventJson', () => {
     );
   });
 
+  it('stays JSON.stringify when the first or last time of a guest.log is (or is not) the event time', () => {
+    const times = (time: string) =>
+      fc.constantFrom<unknown>(time, `${time}`, '2026-03-01T12:00:00.000000Z', 'a"b', 7, undefined);
+    const event = log();
+    fc.assert(
+      fc.property(
+        times(event.time),
+        times(event.time),
+        fc.constantFrom<unknown>(event.time, 'x\ny', undefined),
+        (firstTime, lastTime, time) => {
+          const e = {
+            ...event,
+            time,
+            data: { ...event.data, firstTime, lastTime },
+          } as unknown as MagicportEvent;
+          expect(eventJson(e)).toBe(JSON.stringify(e));
+        },
+      ),
+    );
+  });
+
   it('writes a port.access event out by hand', () => {
     const event = access();
     expect(eventJson(event)).toBe(

@@ -28,6 +28,29 @@ describe('event time', () => {
     );
   });
 
+  it('is the ISO form of the instant, for runs of equal, near and far times in any order', () => {
+    // toEventTime remembers its last second and its last result: neither may leak into another.
+    const micros = fc.oneof(
+      fc.integer({ min: 0, max: EVENT_TIME_END_MICROS - 1 }),
+      fc.integer({ min: 1_772_366_399_999_990, max: 1_772_366_400_000_010 }),
+    );
+    fc.assert(
+      fc.property(fc.array(micros, { minLength: 1, maxLength: 20 }), (times) => {
+        for (const t of [...times, ...times]) {
+          const iso = new Date(Math.floor(t / 1000)).toISOString();
+          expect(toEventTime(t)).toBe(`${iso.slice(0, 23)}${String(t % 1000).padStart(3, '0')}Z`);
+        }
+      }),
+    );
+  });
+
+  it('still refuses a bad time after a good one', () => {
+    expect(toEventTime(0)).toBe('1970-01-01T00:00:00.000000Z');
+    expect(() => toEventTime(-1)).toThrow(RangeError);
+    expect(() => toEventTime(Number.NaN)).toThrow(RangeError);
+    expect(toEventTime(0)).toBe('1970-01-01T00:00:00.000000Z');
+  });
+
   it.each([
     [
       -1,

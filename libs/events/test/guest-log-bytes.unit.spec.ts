@@ -16,6 +16,29 @@ describe('guest log text for display', () => {
       '\u2400\u240d\u240a\u241b\u2421A',
     );
   });
+
+  it('is the UTF-8 decoding with every control but TAB shown as its picture, for any bytes', () => {
+    // The reference: decode, then picture each C0 control (not TAB) and DEL, char by char.
+    const reference = (bytes: Uint8Array) =>
+      [...new TextDecoder().decode(bytes)]
+        .map((c) => {
+          const code = c.charCodeAt(0);
+          if (code === 0x7f) return '\u2421';
+          return code < 0x20 && code !== 0x09 ? String.fromCharCode(0x2400 + code) : c;
+        })
+        .join('');
+    const bytes = fc.oneof(
+      fc.uint8Array({ maxLength: 300 }),
+      fc.uint8Array({ min: 0x20, max: 0x7e, maxLength: 300 }),
+      fc.string({ unit: 'binary', maxLength: 100 }).map((s) => new TextEncoder().encode(s)),
+    );
+    fc.assert(
+      fc.property(bytes, (b) => {
+        expect(guestLogText(b)).toBe(reference(b));
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });
 
 describe('guest log bytes travel losslessly', () => {
