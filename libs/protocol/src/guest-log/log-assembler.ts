@@ -5,6 +5,7 @@ import { logLineText } from './log-text';
 /** Both device models: `char log_buffer[4096]`, flushed at '\n' or with 4095 bytes stored. */
 export const LOG_BUFFER_SIZE = 4096;
 const NEWLINE = 0x0a;
+const INITIAL_BUFFER_SIZE = 256;
 
 /** A reassembled guest log line with what a recorder needs to keep its accesses losslessly. */
 export interface AssembledLogLine extends GuestLogLine {
@@ -41,11 +42,16 @@ export interface LogLineSink {
   drop?(line: AssembledLogLine): void;
 }
 
-/** Assembles log bytes into lines in fixed buffers: no allocation until a line flushes. */
+/**
+ * Assembles log bytes into lines in one buffer: no allocation until a line flushes. The
+ * buffer holds every byte the guest wrote for the line (the reference's stored bytes, then
+ * the flushing byte); it starts small and grows to 4096 bytes for long lines, because every
+ * guest gets an assembler and most lines are short.
+ */
 export class LogAssembler {
-  private readonly buffer = new Uint8Array(LOG_BUFFER_SIZE);
+  private wire = new Uint8Array(INITIAL_BUFFER_SIZE);
+  /** Bytes the reference's buffer holds: the first `stored` of `wire`. */
   private stored = 0;
-  private readonly wire = new Uint8Array(LOG_BUFFER_SIZE);
   private wireCount = 0;
   private firstUs = 0;
   private lastUs = 0;
@@ -63,29 +69,37 @@ export class LogAssembler {
       this.firstUs = timeUs;
       this.handshakeId = handshakeId;
     }
+    if (this.wireCount === this.wire.length) this.grow();
     this.wire[this.wireCount++] = byte;
     this.lastUs = timeUs;
     if (byte === NEWLINE || this.stored === LOG_BUFFER_SIZE - 1) {
       this.flush(byte !== NEWLINE, timeUs);
       return;
     }
-    this.buffer[this.stored++] = byte;
+    this.stored++;
   }
 
   pending(): PendingLogLine | null {
     if (this.wireCount === 0) return null;
+    const wireBytes = this.wire.slice(0, this.wireCount);
     return {
-      bytes: this.buffer.slice(0, this.stored),
-      wireBytes: this.wire.slice(0, this.wireCount),
+      bytes: wireBytes.subarray(0, this.stored),
+      wireBytes,
       handshakeId: this.handshakeId,
       firstUs: this.firstUs,
       lastUs: this.lastUs,
     };
   }
 
-  /** Always <= 2 x 4096 bytes, whatever the guest writes. */
+  /** Always <= 4096 bytes, whatever the guest writes. */
   retained(): number {
-    return this.buffer.length + this.wire.length;
+    return this.wire.length;
+  }
+
+  private grow(): void {
+    const grown = new Uint8Array(Math.min(LOG_BUFFER_SIZE, this.wire.length * 2));
+    grown.set(this.wire);
+    this.wire = grown;
   }
 
   private flush(truncated: boolean, timeUs: number): void {
@@ -105,7 +119,9 @@ export class LogAssembler {
   }
 
   private line(truncated: boolean, throttledMs: number): AssembledLogLine {
-    const bytes = this.buffer.slice(0, this.stored);
+    // One copy for both: the stored bytes are the wire bytes but the flushing one.
+    const wireBytes = this.wire.slice(0, this.wireCount);
+    const bytes = wireBytes.subarray(0, this.stored);
     return {
       bytes,
       truncated,
@@ -114,7 +130,7 @@ export class LogAssembler {
       firstUs: this.firstUs,
       lastUs: this.lastUs,
       accessCount: this.wireCount,
-      wireBytes: this.wire.slice(0, this.wireCount),
+      wireBytes,
       droppedBefore: { lines: this.droppedLines, bytes: this.droppedBytes },
       throttledMs,
     };
