@@ -185,10 +185,18 @@ export class Agent {
     if (this.queue.length === 0) return;
     const events = this.queue;
     this.queue = [];
+    // A stream's events come in runs: its next seq is stored once per run, not per event.
+    let dm: string | null = null;
+    let next = 0;
     for (const event of events) {
       this.journal.append({ key: event.vm, value: eventJson(event) });
-      this.appended.set(event.dm, event.seq + 1);
+      if (event.dm !== dm) {
+        if (dm !== null) this.appended.set(dm, next);
+        dm = event.dm;
+      }
+      next = event.seq + 1;
     }
+    if (dm !== null) this.appended.set(dm, next);
   }
 
   /** Once the file write is done, what was appended counts as journaled (for the cursor meta). */

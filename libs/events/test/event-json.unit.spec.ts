@@ -71,6 +71,25 @@ describe('eventJson', () => {
     );
   });
 
+  it('is JSON.stringify for ids and times with any one character in them', () => {
+    // The edges of what is written as it is: printable ASCII but quote and backslash.
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffff }), fc.boolean(), (code, inTime) => {
+        const c = String.fromCharCode(code);
+        const e = access();
+        const event = (
+          inTime ? { ...e, time: `${e.time}${c}` } : { ...e, id: `a${c}b` }
+        ) as GuestEvent;
+        expect(eventJson(event)).toBe(JSON.stringify(event));
+      }),
+      { numRuns: 3000 },
+    );
+    for (const c of ['"', '\\', '\x7f', '\x1f', ' ', '~', '!', 'é', '\ud800'])
+      expect(eventJson({ ...access(), id: c } as GuestEvent)).toBe(
+        JSON.stringify({ ...access(), id: c }),
+      );
+  });
+
   it('writes a port.access event out by hand', () => {
     const event = access();
     expect(eventJson(event)).toBe(
