@@ -5,7 +5,12 @@ import { logLineText } from './log-text';
 /** Both device models: `char log_buffer[4096]`, flushed at '\n' or with 4095 bytes stored. */
 export const LOG_BUFFER_SIZE = 4096;
 const NEWLINE = 0x0a;
-const INITIAL_BUFFER_SIZE = 256;
+/**
+ * The buffer's first size: V8 keeps a typed array this small on the heap. A larger one has an
+ * external backing store, and allocating one per guest made session creation GC-bound.
+ */
+const FIRST_BUFFER_SIZE = 64;
+const NO_BYTES = new Uint8Array(0);
 
 /** A reassembled guest log line with what a recorder needs to keep its accesses losslessly. */
 export interface AssembledLogLine extends GuestLogLine {
@@ -45,11 +50,11 @@ export interface LogLineSink {
 /**
  * Assembles log bytes into lines in one buffer: no allocation until a line flushes. The
  * buffer holds every byte the guest wrote for the line (the reference's stored bytes, then
- * the flushing byte); it starts small and grows to 4096 bytes for long lines, because every
- * guest gets an assembler and most lines are short.
+ * the flushing byte); it is allocated at the first byte and grows to 4096 bytes for long
+ * lines, because every guest gets an assembler, many never log and most lines are short.
  */
 export class LogAssembler {
-  private wire = new Uint8Array(INITIAL_BUFFER_SIZE);
+  private wire = NO_BYTES;
   /** Bytes the reference's buffer holds: the first `stored` of `wire`. */
   private stored = 0;
   private wireCount = 0;
@@ -97,7 +102,8 @@ export class LogAssembler {
   }
 
   private grow(): void {
-    const grown = new Uint8Array(Math.min(LOG_BUFFER_SIZE, this.wire.length * 2));
+    const size = Math.max(FIRST_BUFFER_SIZE, this.wire.length * 2);
+    const grown = new Uint8Array(Math.min(LOG_BUFFER_SIZE, size));
     grown.set(this.wire);
     this.wire = grown;
   }
