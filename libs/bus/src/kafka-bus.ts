@@ -12,6 +12,7 @@ import {
   type Producer,
 } from 'kafkajs';
 import { createMemoPartitioner, KeyBuffers } from './partitioner';
+import { consumedRecord } from './kafka-record';
 import { scanKafkaSince } from './kafka-scan';
 import type {
   Bus,
@@ -165,15 +166,7 @@ export class KafkaBus implements Bus {
             topic: batch.topic,
             partition: batch.partition,
             highWatermark: batch.highWatermark,
-            records: batch.messages.map((m) => ({
-              key: m.key?.toString() ?? null,
-              value: m.value ?? Buffer.alloc(0),
-              headers: Object.fromEntries(
-                Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v ?? '')]),
-              ),
-              offset: m.offset,
-              timestamp: Number(m.timestamp),
-            })),
+            records: batch.messages.map(consumedRecord),
           });
         } finally {
           clearInterval(beat);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { ScanVisitor } from './types';
+import { consumedRecord } from './kafka-record';
 
 export interface ScanOptions {
   /**
@@ -105,18 +106,7 @@ function readRanges(
             for (const m of batch.messages) {
               const offset = BigInt(m.offset);
               if (offset < range.start || offset >= range.end) continue;
-              visit(
-                {
-                  key: m.key?.toString() ?? null,
-                  value: m.value ?? Buffer.alloc(0),
-                  headers: Object.fromEntries(
-                    Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v ?? '')]),
-                  ),
-                  offset: m.offset,
-                  timestamp: Number(m.timestamp),
-                },
-                batch.partition,
-              );
+              visit(consumedRecord(m), batch.partition);
             }
           } catch (err) {
             reject(err);
