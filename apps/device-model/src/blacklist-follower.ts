@@ -34,6 +34,9 @@ export class BlacklistFollower {
       topic: BLACKLIST_TOPIC,
       groupId: this.groupId,
       fromBeginning: true,
+      // The group is this agent's alone: after a broker outage it need not wait Kafka's default
+      // 30 s for its own former member before it rejoins (or before the agent can stop).
+      sessionTimeoutMs: 10_000,
       onBatch: async (batch) => {
         for (const record of batch.records) {
           const decoded = decodeEvent(record.value);

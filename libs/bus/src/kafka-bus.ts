@@ -150,6 +150,12 @@ export class KafkaBus implements Bus {
     const consumer: Consumer = this.kafka.consumer({
       groupId: options.groupId,
       allowAutoTopicCreation: false,
+      ...(options.sessionTimeoutMs === undefined
+        ? {}
+        : {
+            sessionTimeout: options.sessionTimeoutMs,
+            heartbeatInterval: Math.max(500, Math.floor(options.sessionTimeoutMs / 10)),
+          }),
       retry: { retries: 5, restartOnFailure: async () => !this.stopping.has(consumer) },
     });
     this.consumers.add(consumer);

@@ -27,6 +27,11 @@ export interface SubscribeOptions {
   /** Where a group with no committed offset starts. */
   fromBeginning: boolean;
   /**
+   * How long the group waits for a member that stopped heartbeating (Kafka's default 30 s). A
+   * group of one that rejoins after an outage waits this long for its own former member.
+   */
+  sessionTimeoutMs?: number;
+  /**
    * Called once per batch, never concurrently for one partition. The batch's offsets are
    * committed only after it resolves; a rejection re-delivers the batch.
    */
