@@ -47,11 +47,6 @@ export function writeFrame(target: Buffer, offset: number, entry: JournalEntry):
   return end;
 }
 
-export function encodeFrame(entry: JournalEntry): Buffer {
-  const buf = Buffer.allocUnsafe(frameBound(entry));
-  return buf.subarray(0, writeFrame(buf, 0, entry));
-}
-
 export type FrameRead =
   | { kind: 'record'; record: JournalRecord; next: number }
   | { kind: 'end' }
