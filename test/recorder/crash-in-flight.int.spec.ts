@@ -10,16 +10,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  KafkaBus,
-  KAFKA_BUS_DEFAULTS,
-  type Bus,
-  type BusRecord,
-  type ScanVisitor,
-  type SubscribeOptions,
-  type Subscription,
-  type TopicSpec,
-} from '@magicport/bus';
+import { KafkaBus, KAFKA_BUS_DEFAULTS, type BusRecord, type KafkaBusConfig } from '@magicport/bus';
 import { Journal } from '../../apps/device-model/src/journal';
 import { Shipper } from '../../apps/device-model/src/shipping';
 import { testKafka, testKafkaBrokers, uniqueTopicName } from '../support/kafka';
@@ -27,49 +18,31 @@ import { testKafka, testKafkaBrokers, uniqueTopicName } from '../support/kafka';
 type Crash = 'before-send' | 'half-sent' | 'after-send';
 
 /** A KafkaBus whose process dies on the second publish, having sent none, half or all of it. */
-class DyingBus implements Bus {
-  readonly kind = 'kafka' as const;
+class DyingBus extends KafkaBus {
   publishes = 0;
   private crashed: () => void = () => undefined;
   readonly died = new Promise<void>((resolve) => (this.crashed = resolve));
   constructor(
-    private readonly kafka: KafkaBus,
+    config: KafkaBusConfig,
     private readonly crash: Crash,
-  ) {}
-  get maxPublishBytes(): number {
-    return this.kafka.maxPublishBytes;
+  ) {
+    super(config);
   }
-  ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
-    return this.kafka.ensureTopics(specs);
-  }
-  async publish(topic: string, records: readonly BusRecord[]): Promise<void> {
-    if (++this.publishes !== 2) return this.kafka.publish(topic, records);
-    if (this.crash === 'half-sent') await this.kafka.publish(topic, records.slice(0, 5));
-    if (this.crash === 'after-send') await this.kafka.publish(topic, records);
+  override async publish(topic: string, records: readonly BusRecord[]): Promise<void> {
+    if (++this.publishes !== 2) return super.publish(topic, records);
+    if (this.crash === 'half-sent') await super.publish(topic, records.slice(0, 5));
+    if (this.crash === 'after-send') await super.publish(topic, records);
     this.crashed();
     return new Promise<void>(() => undefined);
   }
-  subscribe(options: SubscribeOptions): Promise<Subscription> {
-    return this.kafka.subscribe(options);
-  }
-  endOffsets(topic: string): Promise<Map<number, string>> {
-    return this.kafka.endOffsets(topic);
-  }
-  scanSince(topic: string, sinceMs: number, visit: ScanVisitor): Promise<void> {
-    return this.kafka.scanSince(topic, sinceMs, visit);
-  }
-  close(): Promise<void> {
-    return this.kafka.close();
-  }
 }
 
-const kafkaBus = () =>
-  new KafkaBus({
-    ...KAFKA_BUS_DEFAULTS,
-    brokers: testKafkaBrokers(),
-    clientId: 'magicport-crash-in-flight-test',
-    log: () => undefined,
-  });
+const busConfig = (): KafkaBusConfig => ({
+  ...KAFKA_BUS_DEFAULTS,
+  brokers: testKafkaBrokers(),
+  clientId: 'magicport-crash-in-flight-test',
+  log: () => undefined,
+});
 
 /** Every record of `topic`, per partition in offset order, read by a consumer of its own. */
 async function readTopic(topic: string): Promise<Array<{ key: string; value: string }>> {
@@ -117,7 +90,7 @@ async function crashAndRestart(crash: Crash) {
   const dir = await mkdtemp(join(tmpdir(), 'magicport-crash-in-flight-'));
   dirs.push(dir);
 
-  const dying = new DyingBus(kafkaBus(), crash);
+  const dying = new DyingBus(busConfig(), crash);
   await dying.ensureTopics([{ topic, partitions: 3 }]);
   const journal = await Journal.open(dir);
   for (let i = 0; i < 30; i++) journal.append({ key: `vm-${i % 3}`, value: Buffer.from(value(i)) });
@@ -129,7 +102,7 @@ async function crashAndRestart(crash: Crash) {
   await dying.close();
   const atCrash = JSON.parse(await readFile(join(dir, 'cursor.json'), 'utf8')) as unknown;
 
-  const bus = kafkaBus();
+  const bus = new KafkaBus(busConfig());
   const logs: string[] = [];
   const reopened = await Journal.open(dir);
   const shipper = new Shipper(reopened, bus, { ...options, topic }, (line) => logs.push(line));
