@@ -56,5 +56,23 @@ export interface GuestLogLine {
   truncated: boolean;
 }
 
-/** Drivers react to answers: a generator yields accesses and is resumed with the value read (`in`) or undefined (`out`). */
-export type DriverRun<R = void> = Generator<PortAccess, R, number | undefined>;
+/**
+ * A string write, `rep outsb` to one port: the device model sees one 1-byte `out` per char of
+ * `text` (its low byte; the Windows drivers' CHAR strings are Latin-1). One step rather than one
+ * per byte: a driver's log lines are most of its accesses, and every runner expands it the same
+ * way (`runDriver` into per-byte accesses).
+ */
+export interface PortStringWrite {
+  op: 'outs';
+  port: number;
+  text: string;
+}
+
+/** What a driver does next: one access, or a string write of many. */
+export type DriverStep = PortAccess | PortStringWrite;
+
+/**
+ * Drivers react to answers: a generator yields steps and is resumed with the value read (`in`)
+ * or undefined (`out`, `outs`).
+ */
+export type DriverRun<R = void> = Generator<DriverStep, R, number | undefined>;

@@ -10,6 +10,7 @@ import {
   rombiosPost,
   runDriver,
   unmodifiedDriver,
+  type DriverRun,
   type DriverSpec,
   type PortIo,
 } from '@magicport/protocol';
@@ -164,6 +165,44 @@ describe('runDriver', () => {
     );
   });
 
+  it('expands a string write (`rep outsb`) into one 1-byte out per char, low byte, on the clock', () => {
+    function* driver(): DriverRun<number> {
+      yield { op: 'outs', port: 0x12, text: 'A\u0142\n' }; // a char above 0xff: its low byte
+      return ((yield { op: 'in', port: 0x10, size: 2 }) ?? 0) + 1;
+    }
+    const seen: string[] = [];
+    const io: PortIo = {
+      access(op, port, size, value, timeUs) {
+        seen.push(`${timeUs} ${op} ${port}/${size} ${value ?? '-'}`);
+        return op === 'in' ? 7 : -1;
+      },
+    };
+    const trace = runDriver(driver(), io, { startUs: 100, stepUs: 10 });
+    expect(seen).toEqual([
+      '100 out 18/1 65',
+      '110 out 18/1 66',
+      '120 out 18/1 10',
+      '130 in 16/2 -',
+    ]);
+    expect(trace.accesses.map(({ op, value, timeUs }) => [op, value, timeUs])).toEqual([
+      ['out', 65, 100],
+      ['out', 66, 110],
+      ['out', 10, 120],
+      ['in', undefined, 130],
+    ]);
+    expect(trace.result).toBe(8);
+    expect(trace.endUs).toBe(140);
+  });
+
+  it("counts a string write's bytes against the access limit", () => {
+    function* chatty(): DriverRun {
+      yield { op: 'outs', port: 0x12, text: 'x'.repeat(100) };
+    }
+    expect(() => runDriver(chatty(), { access: () => -1 }, { maxAccesses: 40 })).toThrow(
+      'driver run exceeded 40 accesses (last at t=40 us)',
+    );
+  });
+
   it('inSequence runs a whole life: ROMBIOS, boot, resume', () => {
     const answers = [0x49d2, 0x49d2];
     const run = play(inSequence(rombiosPost(), freebsdDriver(), freebsdDriver()), answers);
@@ -187,7 +226,8 @@ describe('createDriver', () => {
     });
     expect(firstAccess).toEqual([
       inW(0x10),
-      outB(0x12, 0x58), // win-pv: 'X' of its banner, before any magic read
+      // win-pv: its banner, one `rep outsb`, before any magic read
+      { op: 'outs', port: 0x12, text: 'XEN|DllInitialize: 9.1.0 (0) (01.01.2026)\n' },
       inW(0x10),
       inW(0x10),
       inW(0x10),

@@ -30,6 +30,16 @@ export function drive(
   let t = startUs;
   let step = run.next();
   while (!step.done) {
+    if (step.value.op === 'outs') {
+      // A log line's `rep outsb`: one call for the run of 1-byte accesses (as `access` per byte).
+      const { port, text } = step.value;
+      if (port === LOG_PORT) t = dm.writeLog(text, t, ACCESS_STEP_US);
+      else
+        for (let i = 0; i < text.length; i++, t += ACCESS_STEP_US)
+          dm.access('out', port, 1, text.charCodeAt(i) & 0xff, t);
+      step = run.next(undefined);
+      continue;
+    }
     const { op, port, size, value } = step.value;
     const sent =
       product !== null && op === 'out' && port === LOG_PORT && size === 2 ? product : value;

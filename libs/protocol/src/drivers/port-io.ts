@@ -1,4 +1,4 @@
-import type { PortAccess, Width } from '../types';
+import type { PortAccess, PortStringWrite, Width } from '../types';
 
 /**
  * The port instructions a driver performs, as `yield*`-able steps of a `DriverRun`.
@@ -29,11 +29,13 @@ export const outl = (port: number, value: number): PortStep<void> => write(port,
 
 /**
  * One 1-byte write per byte of `text` (chars are taken as Latin-1 bytes, as the Windows
- * drivers' CHAR strings are). `rep outsb` and a byte loop look the same on the wire: under
- * Xen each byte of a string PIO reaches the device model as its own access.
+ * drivers' CHAR strings are), yielded as one `outs` step. `rep outsb` and a byte loop look the
+ * same on the wire: under Xen each byte of a string PIO reaches the device model as its own
+ * access, and runners expand the step so (`runDriver`).
  */
-export function* outString(port: number, text: string): PortStep<void> {
-  // Yields the accesses itself rather than `yield* outb(...)`: no generator per byte.
-  for (let i = 0; i < text.length; i++)
-    yield { op: 'out', port, size: 1, value: text.charCodeAt(i) & 0xff };
+export function* outString(
+  port: number,
+  text: string,
+): Generator<PortStringWrite, void, number | undefined> {
+  if (text.length > 0) yield { op: 'outs', port, text };
 }

@@ -43,14 +43,29 @@ export function runDriver<R>(
   const maxAccesses = clock.maxAccesses ?? 1_000_000;
   const accesses: TimedAccess[] = [];
   let timeUs = clock.startUs ?? 0;
+  const limit = (): void => {
+    if (accesses.length >= maxAccesses)
+      throw new Error(`driver run exceeded ${maxAccesses} accesses (last at t=${timeUs} us)`);
+  };
   let step = run.next();
   while (!step.done) {
-    if (accesses.length >= maxAccesses) {
-      throw new Error(`driver run exceeded ${maxAccesses} accesses (last at t=${timeUs} us)`);
+    limit();
+    const access = step.value;
+    if (access.op === 'outs') {
+      // `rep outsb`: one 1-byte write per char, each its own access on the clock.
+      for (let i = 0; i < access.text.length; i++) {
+        limit();
+        const value = access.text.charCodeAt(i) & 0xff;
+        const response = io.access('out', access.port, 1, value, timeUs);
+        accesses.push({ op: 'out', port: access.port, size: 1, value, timeUs, response });
+        timeUs += stepUs;
+      }
+      step = run.next(undefined);
+      continue;
     }
-    const { op, port, size, value } = step.value;
+    const { op, port, size, value } = access;
     const response = io.access(op, port, size, value, timeUs);
-    accesses.push({ ...step.value, timeUs, response });
+    accesses.push({ ...access, timeUs, response });
     timeUs += stepUs;
     step = run.next(op === 'in' ? response : undefined);
   }
