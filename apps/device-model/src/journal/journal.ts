@@ -1,6 +1,13 @@
 import { mkdir, open, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { frameBound, readFrame, writeFrame, type JournalEntry, type JournalRecord } from './frame';
+import {
+  FRAME_HEADER,
+  frameBound,
+  readFrame,
+  writeFrame,
+  type JournalEntry,
+  type JournalRecord,
+} from './frame';
 
 export interface JournalPosition {
   segment: number;
@@ -37,12 +44,19 @@ export const JOURNAL_DEFAULTS: JournalOptions = {
 const SLAB_BYTES = 1024 * 1024;
 
 /** Records of one file write, as written: where they start and where each one ends. */
+/**
+ * One write's frames, kept in memory until acknowledged. Records are cut out of the chunks when
+ * read, not kept as objects: a tail of records outlives young-generation GCs and was most of
+ * what the agent promoted to the old one.
+ */
 interface WrittenRun {
   segment: number;
   start: number;
   /** Offset after each record in the segment. */
   ends: number[];
-  records: JournalRecord[];
+  keys: string[];
+  /** The frames as written, back to back from `start`; no frame spans two chunks. */
+  chunks: Buffer[];
 }
 
 const segmentName = (n: number) => `segment-${String(n).padStart(8, '0')}.log`;
@@ -107,7 +121,7 @@ export class Journal {
   private slab = Buffer.allocUnsafe(0);
   private slabStart = 0;
   private slabUsed = 0;
-  private pendingRecords: JournalRecord[] = [];
+  private pendingKeys: string[] = [];
   private pendingEnds: number[] = [];
   private pendingBytes = 0;
   /** Written and unacknowledged records still in memory, oldest first (see memoryTailBytes). */
@@ -175,11 +189,7 @@ export class Journal {
     const at = this.slabUsed;
     const end = writeFrame(this.slab, at, entry);
     this.slabUsed = end;
-    const keyLength = this.slab.readUInt16LE(at + 8);
-    this.pendingRecords.push({
-      key: entry.key,
-      value: this.slab.subarray(at + 10 + keyLength, end),
-    });
+    this.pendingKeys.push(entry.key);
     this.pendingBytes += end - at;
     this.pendingEnds.push(this.pendingBytes);
   }
@@ -359,16 +369,25 @@ export class Journal {
     let run = this.tail[r]!;
     let i = run.start === offset ? 0 : lastIndexAtMost(run.ends, offset) + 1;
     if (i > 0 && run.ends[i - 1] !== offset) return null; // not a record boundary: the file says
+    let chunk = 0;
+    let chunkStart = run.start;
     for (;;) {
       const end = run.ends[i]!;
       if (records.length > 0 && end - pos.offset > maxBytes) break;
-      records.push(run.records[i]!);
+      while (offset >= chunkStart + run.chunks[chunk]!.length)
+        chunkStart += run.chunks[chunk++]!.length;
+      const bytes = run.chunks[chunk]!;
+      const at = offset - chunkStart;
+      const valueAt = at + FRAME_HEADER + 2 + bytes.readUInt16LE(at + FRAME_HEADER);
+      records.push({ key: run.keys[i]!, value: bytes.subarray(valueAt, end - chunkStart) });
       offset = end;
       if (++i < run.ends.length) continue;
       const following = this.tail[++r];
       if (!following || following.segment !== run.segment || following.start !== offset) break;
       run = following;
       i = 0;
+      chunk = 0;
+      chunkStart = run.start;
     }
     return { records, next: { segment: pos.segment, offset } };
   }
@@ -445,11 +464,11 @@ export class Journal {
       if (this.slabUsed > this.slabStart)
         chunks.push(this.slab.subarray(this.slabStart, this.slabUsed));
       const bytes = this.pendingBytes;
-      const records = this.pendingRecords;
+      const keys = this.pendingKeys;
       const ends = this.pendingEnds;
       this.sealed = [];
       this.slabStart = this.slabUsed;
-      this.pendingRecords = [];
+      this.pendingKeys = [];
       this.pendingEnds = [];
       this.pendingBytes = 0;
       if (this.segmentSize > 0 && this.segmentSize + bytes > this.options.segmentBytes)
@@ -463,7 +482,7 @@ export class Journal {
       this.unsynced = true;
       if (this.tailBytes + bytes <= this.options.memoryTailBytes) {
         for (let i = 0; i < ends.length; i++) ends[i]! += start;
-        this.tail.push({ segment: this.segment, start, ends, records });
+        this.tail.push({ segment: this.segment, start, ends, keys, chunks });
         this.tailBytes += bytes;
       }
     }
