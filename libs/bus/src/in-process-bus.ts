@@ -1,3 +1,4 @@
+import { framedRecords, type FramedRecords } from './framed-records';
 import type {
   Bus,
   BusRecord,
@@ -85,6 +86,10 @@ export class InProcessBus implements Bus {
         groups: new Map(),
       });
     }
+  }
+
+  publishFramed(topic: string, batch: FramedRecords): Promise<void> {
+    return this.publish(topic, framedRecords(batch));
   }
 
   async publish(topicName: string, records: readonly BusRecord[]): Promise<void> {

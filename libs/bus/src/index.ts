@@ -1,4 +1,5 @@
 export * from './types';
+export * from './framed-records';
 export * from './topics';
 export * from './in-process-bus';
 export * from './kafka-bus';

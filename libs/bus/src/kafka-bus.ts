@@ -11,6 +11,7 @@ import {
   type Message,
   type Producer,
 } from 'kafkajs';
+import { framedRecords, type FramedRecords } from './framed-records';
 import { createMemoPartitioner, KeyBuffers } from './partitioner';
 import { consumedRecord } from './kafka-record';
 import { scanKafkaSince } from './kafka-scan';
@@ -129,6 +130,10 @@ export class KafkaBus implements Bus {
         configEntries: Object.entries(s.configs ?? {}).map(([name, value]) => ({ name, value })),
       })),
     });
+  }
+
+  publishFramed(topic: string, batch: FramedRecords): Promise<void> {
+    return this.publish(topic, framedRecords(batch));
   }
 
   publish(topic: string, records: readonly BusRecord[]): Promise<void> {

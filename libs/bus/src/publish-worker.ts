@@ -10,7 +10,9 @@ import { unpackRecords } from './record-pack';
 export type PublishWorkerData = Omit<KafkaBusConfig, 'log'>;
 
 export type ToPublishWorker =
-  { type: 'publish'; id: number; topic: string; packed: ArrayBuffer } | { type: 'close' };
+  | { type: 'publish'; id: number; topic: string; packed: ArrayBuffer }
+  | { type: 'publishFramed'; id: number; topic: string; framed: ArrayBuffer; count: number }
+  | { type: 'close' };
 
 export type FromPublishWorker =
   | { type: 'published'; id: number }
@@ -28,10 +30,17 @@ const bus = new KafkaBus({
 });
 
 port.on('message', (message: ToPublishWorker) => {
-  if (message.type === 'publish') {
+  if (message.type === 'publish' || message.type === 'publishFramed') {
     const { id } = message;
     // Messages arrive in the caller's order and KafkaBus queues publishes in call order.
-    bus.publish(message.topic, unpackRecords(message.packed)).then(
+    const published =
+      message.type === 'publish'
+        ? bus.publish(message.topic, unpackRecords(message.packed))
+        : bus.publishFramed(message.topic, {
+            chunks: [Buffer.from(message.framed)],
+            count: message.count,
+          });
+    published.then(
       () => post({ type: 'published', id }),
       (err: unknown) =>
         post({

@@ -1,3 +1,5 @@
+import type { FramedRecords } from './framed-records';
+
 /** A record to publish. One key's records keep their order (same partition). */
 export interface BusRecord {
   key: string | null;
@@ -59,6 +61,8 @@ export interface Bus {
   ensureTopics(specs: readonly TopicSpec[]): Promise<void>;
   /** Resolves once every record is durably acknowledged (acks=all on Kafka). */
   publish(topic: string, records: readonly BusRecord[]): Promise<void>;
+  /** `publish` of records framed as a journal holds them (see FramedRecords). */
+  publishFramed(topic: string, batch: FramedRecords): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   /** Offset after the last record of each partition. */
   endOffsets(topic: string): Promise<Map<number, string>>;

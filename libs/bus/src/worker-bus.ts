@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { KafkaBus, type KafkaBusConfig } from './kafka-bus';
 import type { FromPublishWorker, PublishWorkerData, ToPublishWorker } from './publish-worker';
+import type { FramedRecords } from './framed-records';
 import { packRecords } from './record-pack';
 import { PublishOutcomeUnknownError, type BusRecord } from './types';
 
@@ -56,14 +57,41 @@ export class WorkerBus extends KafkaBus {
 
   override publish(topic: string, records: readonly BusRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
+    return this.sendToThread((id) => ({
+      type: 'publish',
+      id,
+      topic,
+      packed: packRecords(records),
+    }));
+  }
+
+  /** The frames cross as they are, copied once into the transferred buffer. */
+  override publishFramed(topic: string, batch: FramedRecords): Promise<void> {
+    if (batch.count === 0) return Promise.resolve();
+    return this.sendToThread((id) => {
+      let bytes = 0;
+      for (const chunk of batch.chunks) bytes += chunk.length;
+      const framed = new ArrayBuffer(bytes);
+      const into = new Uint8Array(framed);
+      let at = 0;
+      for (const chunk of batch.chunks) {
+        into.set(chunk, at);
+        at += chunk.length;
+      }
+      return { type: 'publishFramed', id, topic, framed, count: batch.count };
+    });
+  }
+
+  private sendToThread(
+    message: (id: number) => Extract<ToPublishWorker, { id: number }>,
+  ): Promise<void> {
     if (this.closingThread) return Promise.reject(new Error('publish on a closed WorkerBus'));
     const thread = (this.publishThread ??= this.startThread());
     const id = this.nextPublishId++;
     return new Promise<void>((resolve, reject) => {
-      const packed = packRecords(records);
+      const m = message(id);
       thread.outstanding.set(id, { resolve, reject });
-      const message: ToPublishWorker = { type: 'publish', id, topic, packed };
-      thread.worker.postMessage(message, [packed]);
+      thread.worker.postMessage(m, [m.type === 'publish' ? m.packed : m.framed]);
     });
   }
 

@@ -8,8 +8,11 @@ import {
   KafkaBus,
   KAFKA_BUS_DEFAULTS,
   WorkerBus,
+  frameBound,
+  writeFrame,
   type BusRecord,
   type ConsumedRecord,
+  type FrameEntry,
 } from '@magicport/bus';
 import { testKafkaBrokers, uniqueTopicName } from '../../../test/support/kafka';
 
@@ -110,6 +113,42 @@ describe('WorkerBus', () => {
       n: '13',
       t: 'ü',
     });
+  });
+
+  it('publishes framed records (as a journal holds them) from their chunks; all read back exactly, in per-key order', async () => {
+    const bus = new WorkerBus(config());
+    const topic = await freshTopic(bus, 'worker-bus-framed');
+    const entries: FrameEntry[] = Array.from({ length: 5_000 }, (_, i) => ({
+      key: i % 7 === 0 ? `gäst-${i % 30}` : `vm-${i % 30}`,
+      value:
+        i % 2 === 0 ? `{"seq":${i},"t":"ü${'x'.repeat(i % 300)}"}` : Buffer.from([i % 256, 0, 255]),
+    }));
+    // Three chunks, as a journal write of three slabs: 1,000 + 2,500 + 1,500 frames.
+    const chunks = [entries.slice(0, 1_000), entries.slice(1_000, 3_500), entries.slice(3_500)].map(
+      (part) => {
+        const slab = Buffer.alloc(part.reduce((sum, e) => sum + frameBound(e), 0));
+        let at = 0;
+        for (const e of part) at = writeFrame(slab, at, e);
+        return slab.subarray(0, at);
+      },
+    );
+    await bus.publishFramed(topic, { chunks, count: 5_000 });
+    await bus.close();
+
+    const received = await readBack(topic, 5_000);
+    expect(received).toHaveLength(5_000);
+    const byKey = (records: Array<{ key: string | null; value: Buffer }>) => {
+      const keyed = new Map<string, string[]>();
+      for (const r of records)
+        keyed.set(r.key!, [...(keyed.get(r.key!) ?? []), r.value.toString('base64')]);
+      return keyed;
+    };
+    const want = byKey(
+      entries.map((e) => ({ key: e.key, value: Buffer.from(e.value as string | Buffer) })),
+    );
+    const got = byKey(received);
+    expect(got.size).toBe(want.size);
+    for (const [key, values] of want) expect(got.get(key), key).toEqual(values);
   });
 
   it('rejects a publish to an unreachable broker naming the cause; close() then ends the thread and the process exits', async () => {

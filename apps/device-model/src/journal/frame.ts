@@ -1,11 +1,12 @@
 import { crc32 } from 'node:zlib';
+import { FRAME_HEADER, MAX_PAYLOAD, type FrameEntry } from '@magicport/bus';
 
 /**
- * One journal record on disk: [u32 payload length][u32 crc32 of payload][payload],
- * payload = [u16 key length][key, UTF-8][value]. Little-endian.
+ * One journal record on disk is a frame of the bus's framed-records format (see
+ * `FramedRecords` in @magicport/bus), so written runs go to the bus as they are:
+ * [u32 payload length][u32 crc32 of payload][payload], payload = [u16 key length][key, UTF-8][value].
  */
-export const FRAME_HEADER = 8;
-export const MAX_PAYLOAD = 16 * 1024 * 1024;
+export { FRAME_HEADER, frameBound, MAX_PAYLOAD, writeFrame } from '@magicport/bus';
 
 export interface JournalRecord {
   key: string;
@@ -13,39 +14,7 @@ export interface JournalRecord {
 }
 
 /** What is appended: the value as bytes, or as text to be written as UTF-8. */
-export interface JournalEntry {
-  key: string;
-  value: Buffer | string;
-}
-
-/** The most bytes `entry`'s frame can take (UTF-8 needs at most 3 bytes per UTF-16 unit). */
-export function frameBound(entry: JournalEntry): number {
-  const value = typeof entry.value === 'string' ? entry.value.length * 3 : entry.value.length;
-  return FRAME_HEADER + 2 + entry.key.length * 3 + value;
-}
-
-/**
- * Writes `entry`'s frame into `target` at `offset` (which must have `frameBound` bytes free)
- * and returns where the frame ends; text values are encoded straight into place.
- */
-export function writeFrame(target: Buffer, offset: number, entry: JournalEntry): number {
-  const keyAt = offset + FRAME_HEADER + 2;
-  const keyLength = target.write(entry.key, keyAt, 'utf8');
-  if (keyLength > 0xffff) throw new Error(`journal key too long: ${keyLength} bytes`);
-  const valueAt = keyAt + keyLength;
-  const valueLength =
-    typeof entry.value === 'string'
-      ? target.write(entry.value, valueAt, 'utf8')
-      : entry.value.copy(target, valueAt);
-  const payloadLength = 2 + keyLength + valueLength;
-  if (payloadLength > MAX_PAYLOAD)
-    throw new Error(`journal record too large: ${payloadLength} bytes`);
-  const end = offset + FRAME_HEADER + payloadLength;
-  target.writeUInt32LE(payloadLength, offset);
-  target.writeUInt16LE(keyLength, offset + FRAME_HEADER);
-  target.writeUInt32LE(crc32(target.subarray(offset + FRAME_HEADER, end)), offset + 4);
-  return end;
-}
+export type JournalEntry = FrameEntry;
 
 export type FrameRead =
   | { kind: 'record'; record: JournalRecord; next: number }

@@ -1,13 +1,7 @@
 import { mkdir, open, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  FRAME_HEADER,
-  frameBound,
-  readFrame,
-  writeFrame,
-  type JournalEntry,
-  type JournalRecord,
-} from './frame';
+import { framedRecords, type FramedRecords } from '@magicport/bus';
+import { frameBound, readFrame, writeFrame, type JournalEntry, type JournalRecord } from './frame';
 
 export interface JournalPosition {
   segment: number;
@@ -45,16 +39,15 @@ const SLAB_BYTES = 1024 * 1024;
 
 /** Records of one file write, as written: where they start and where each one ends. */
 /**
- * One write's frames, kept in memory until acknowledged. Records are cut out of the chunks when
- * read, not kept as objects: a tail of records outlives young-generation GCs and was most of
- * what the agent promoted to the old one.
+ * One write's frames, kept in memory until acknowledged and read back as the bytes they are: a
+ * tail of record objects outlived young-generation GCs and was most of what the agent promoted
+ * to the old one.
  */
 interface WrittenRun {
   segment: number;
   start: number;
   /** Offset after each record in the segment. */
   ends: number[];
-  keys: string[];
   /** The frames as written, back to back from `start`; no frame spans two chunks. */
   chunks: Buffer[];
 }
@@ -94,6 +87,23 @@ function lastIndexAtMost(values: number[], target: number): number {
   return found;
 }
 
+/** Views of `run`'s written bytes in [from, to) (segment offsets) appended to `out`. */
+function cutChunks(run: WrittenRun, from: number, to: number, out: Buffer[]): void {
+  let chunkStart = run.start;
+  for (const chunk of run.chunks) {
+    const chunkEnd = chunkStart + chunk.length;
+    if (chunkEnd > from && chunkStart < to)
+      out.push(
+        chunk.subarray(
+          Math.max(from, chunkStart) - chunkStart,
+          Math.min(to, chunkEnd) - chunkStart,
+        ),
+      );
+    if (chunkEnd >= to) return;
+    chunkStart = chunkEnd;
+  }
+}
+
 const samePosition = (a: JournalPosition, b: JournalPosition) =>
   a.segment === b.segment && a.offset === b.offset;
 const before = (a: JournalPosition, b: JournalPosition) =>
@@ -121,7 +131,6 @@ export class Journal {
   private slab = Buffer.allocUnsafe(0);
   private slabStart = 0;
   private slabUsed = 0;
-  private pendingKeys: string[] = [];
   private pendingEnds: number[] = [];
   private pendingBytes = 0;
   /** Written and unacknowledged records still in memory, oldest first (see memoryTailBytes). */
@@ -189,7 +198,6 @@ export class Journal {
     const at = this.slabUsed;
     const end = writeFrame(this.slab, at, entry);
     this.slabUsed = end;
-    this.pendingKeys.push(entry.key);
     this.pendingBytes += end - at;
     this.pendingEnds.push(this.pendingBytes);
   }
@@ -217,8 +225,20 @@ export class Journal {
     from: JournalPosition,
     maxBytes: number,
   ): Promise<{ records: JournalRecord[]; next: JournalPosition }> {
+    const { batch, next } = await this.readFramed(from, maxBytes);
+    return { records: framedRecords(batch), next };
+  }
+
+  /**
+   * `read` as frames: the bytes as written, no object per record (what the shipper sends).
+   * From memory while the tail holds them, else from the segment file with each checksum checked.
+   */
+  async readFramed(
+    from: JournalPosition,
+    maxBytes: number,
+  ): Promise<{ batch: FramedRecords; next: JournalPosition }> {
     const { pos, more } = this.skipExhausted(from);
-    if (!more) return { records: [], next: pos };
+    if (!more) return { batch: { chunks: [], count: 0 }, next: pos };
     const inMemory = this.readTail(pos, maxBytes);
     if (inMemory) return inMemory;
     const end = this.ends.get(pos.segment)!;
@@ -227,17 +247,17 @@ export class Journal {
       const length = Math.min(end - pos.offset, Math.max(maxBytes, 64 * 1024));
       let buf = Buffer.allocUnsafe(length);
       await file.read(buf, 0, length, pos.offset);
-      const records: JournalRecord[] = [];
+      let count = 0;
       let offset = 0;
       for (;;) {
         const frame = readFrame(buf, offset);
         if (frame.kind === 'record') {
-          if (records.length > 0 && frame.next > maxBytes) break;
-          records.push(frame.record);
+          if (count > 0 && frame.next > maxBytes) break;
+          count++;
           offset = frame.next;
           continue;
         }
-        if (frame.kind === 'torn' && records.length === 0 && offset + 8 <= buf.length) {
+        if (frame.kind === 'torn' && count === 0 && offset + 8 <= buf.length) {
           // A record longer than the chunk: read exactly that record.
           const need = 8 + buf.readUInt32LE(offset);
           if (need <= end - pos.offset && need > buf.length) {
@@ -248,7 +268,10 @@ export class Journal {
         }
         break;
       }
-      return { records, next: { segment: pos.segment, offset: pos.offset + offset } };
+      return {
+        batch: { chunks: count === 0 ? [] : [buf.subarray(0, offset)], count },
+        next: { segment: pos.segment, offset: pos.offset + offset },
+      };
     } finally {
       await file.close();
     }
@@ -352,11 +375,11 @@ export class Journal {
     }
   }
 
-  /** The records from `pos` that are still in memory, up to `maxBytes` (at least one). */
+  /** The frames from `pos` that are still in memory, up to `maxBytes` (at least one). */
   private readTail(
     pos: JournalPosition,
     maxBytes: number,
-  ): { records: JournalRecord[]; next: JournalPosition } | null {
+  ): { batch: FramedRecords; next: JournalPosition } | null {
     let r = this.tail.findIndex(
       (run) =>
         run.segment === pos.segment &&
@@ -364,32 +387,30 @@ export class Journal {
         pos.offset < run.ends[run.ends.length - 1]!,
     );
     if (r < 0) return null;
-    const records: JournalRecord[] = [];
+    const chunks: Buffer[] = [];
+    let count = 0;
     let offset = pos.offset;
     let run = this.tail[r]!;
     let i = run.start === offset ? 0 : lastIndexAtMost(run.ends, offset) + 1;
     if (i > 0 && run.ends[i - 1] !== offset) return null; // not a record boundary: the file says
-    let chunk = 0;
-    let chunkStart = run.start;
     for (;;) {
-      const end = run.ends[i]!;
-      if (records.length > 0 && end - pos.offset > maxBytes) break;
-      while (offset >= chunkStart + run.chunks[chunk]!.length)
-        chunkStart += run.chunks[chunk++]!.length;
-      const bytes = run.chunks[chunk]!;
-      const at = offset - chunkStart;
-      const valueAt = at + FRAME_HEADER + 2 + bytes.readUInt16LE(at + FRAME_HEADER);
-      records.push({ key: run.keys[i]!, value: bytes.subarray(valueAt, end - chunkStart) });
+      // This run's frames from i up to the last that ends within maxBytes (at least one in all).
+      let last = lastIndexAtMost(run.ends, pos.offset + maxBytes);
+      if (last < i) {
+        if (count > 0) break;
+        last = i;
+      }
+      const end = run.ends[last]!;
+      cutChunks(run, offset, end, chunks);
+      count += last - i + 1;
       offset = end;
-      if (++i < run.ends.length) continue;
+      if (last < run.ends.length - 1) break;
       const following = this.tail[++r];
       if (!following || following.segment !== run.segment || following.start !== offset) break;
       run = following;
       i = 0;
-      chunk = 0;
-      chunkStart = run.start;
     }
-    return { records, next: { segment: pos.segment, offset } };
+    return { batch: { chunks, count }, next: { segment: pos.segment, offset } };
   }
 
   /** Forgets in-memory records before `upTo` (acknowledged). */
@@ -464,11 +485,9 @@ export class Journal {
       if (this.slabUsed > this.slabStart)
         chunks.push(this.slab.subarray(this.slabStart, this.slabUsed));
       const bytes = this.pendingBytes;
-      const keys = this.pendingKeys;
       const ends = this.pendingEnds;
       this.sealed = [];
       this.slabStart = this.slabUsed;
-      this.pendingKeys = [];
       this.pendingEnds = [];
       this.pendingBytes = 0;
       if (this.segmentSize > 0 && this.segmentSize + bytes > this.options.segmentBytes)
@@ -482,7 +501,7 @@ export class Journal {
       this.unsynced = true;
       if (this.tailBytes + bytes <= this.options.memoryTailBytes) {
         for (let i = 0; i < ends.length; i++) ends[i]! += start;
-        this.tail.push({ segment: this.segment, start, ends, keys, chunks });
+        this.tail.push({ segment: this.segment, start, ends, chunks });
         this.tailBytes += bytes;
       }
     }

@@ -1,4 +1,4 @@
-import { PublishOutcomeUnknownError, type Bus } from '@magicport/bus';
+import { PublishOutcomeUnknownError, type Bus, type FramedRecords } from '@magicport/bus';
 import type { InFlightBatch, Journal, JournalPosition, JournalRecord } from '../journal';
 
 export interface ShipperOptions {
@@ -136,7 +136,7 @@ export class Shipper {
           await this.idle();
           continue;
         }
-        if (batch.records.length > 0) await this.bus.publish(this.options.topic, batch.records);
+        await this.send(batch);
       } catch (err) {
         // The producer that sent it is gone: a re-send would not be deduplicated, so the next
         // attempt checks the topic for it first, as after a crash.
@@ -163,12 +163,12 @@ export class Shipper {
       if (batch.afterCrash) {
         const { found, of, why } = batch.afterCrash;
         this.log(
-          `journal: batch in flight ${why}: ${found} of ${of} records already on the topic, sent the other ${batch.records.length}`,
+          `journal: batch in flight ${why}: ${found} of ${of} records already on the topic, sent the other ${batch.count}`,
         );
       }
       backoff = this.options.retryMinMs;
       this.position = batch.next;
-      this.stats.delivered += batch.records.length;
+      this.stats.delivered += batch.count;
       // Under load the next batch is already journaled: its in-flight mark goes into the cursor
       // write of this acknowledgement (each is fsynced, ~10 ms while the guest path writes).
       const following = this.running ? await this.readBatch() : null;
@@ -179,6 +179,14 @@ export class Shipper {
         following ? this.mark(following) : undefined,
       );
     }
+  }
+
+  private send(batch: Batch): Promise<void> {
+    // A batch found in flight may have been on the bus whole: nothing left of it to send.
+    if (batch.count === 0) return Promise.resolve();
+    return Array.isArray(batch.records)
+      ? this.bus.publish(this.options.topic, batch.records)
+      : this.bus.publishFramed(this.options.topic, batch.records);
   }
 
   /**
@@ -201,11 +209,13 @@ export class Shipper {
 
   /** The records from the shipped position on, as one batch; null when there are none yet. */
   private async readBatch(): Promise<Batch | null> {
-    const { records, next } = await this.journal.read(
+    const { batch, next } = await this.journal.readFramed(
       this.position,
       Math.min(this.options.maxBatchBytes, this.bus.maxPublishBytes),
     );
-    return records.length === 0 ? null : { records, next, afterCrash: null };
+    return batch.count === 0
+      ? null
+      : { records: batch, count: batch.count, next, afterCrash: null };
   }
 
   /** The in-flight mark of `batch`, read from the shipped position and about to be sent. */
@@ -230,6 +240,7 @@ export class Shipper {
     const missing = records.filter((r) => !found.has(valueKey(r)));
     return {
       records: missing,
+      count: missing.length,
       next: inFlight.next,
       afterCrash: { found: records.length - missing.length, of: records.length, why },
     };
@@ -251,7 +262,9 @@ export class Shipper {
 }
 
 interface Batch {
-  records: JournalRecord[];
+  /** As read from the journal, or what the bus lacked of a batch found in flight. */
+  records: FramedRecords | JournalRecord[];
+  count: number;
   next: JournalPosition;
   /** Set for what is left of a batch found in flight at start: how much of it the bus held. */
   afterCrash: { found: number; of: number; why: string } | null;
