@@ -3,7 +3,7 @@ import type { Bus } from '@magicport/bus';
 import { eventJson, EVENTS_TOPIC, type GuestEvent } from '@magicport/events';
 import type { ProfileName } from '@magicport/protocol';
 import { BlacklistFollower } from './blacklist-follower';
-import { Journal } from './journal';
+import { Journal, JsonText } from './journal';
 import { DeviceModelRecorder, type RecorderOptions } from './recorder';
 import { Shipper, SHIPPER_DEFAULTS } from './shipping';
 import { recoverStreams, type StreamSeqs } from './stream-recovery';
@@ -84,9 +84,7 @@ export class Agent {
       bus,
       { ...SHIPPER_DEFAULTS, topic: EVENTS_TOPIC },
       log,
-      () => ({
-        streams: Object.fromEntries(agent?.written ?? resumeFrom),
-      }),
+      () => streamsMeta(agent?.written ?? resumeFrom),
     );
     const follower = new BlacklistFollower(
       bus,
@@ -207,4 +205,11 @@ export class Agent {
     for (const [dm, next] of appended) this.written.set(dm, next);
     this.shipper.notify();
   }
+}
+
+/** `{ streams: { [dm]: next seq } }`, what `recoverStreams` reads back, written out directly. */
+export function streamsMeta(seqs: StreamSeqs): JsonText {
+  const parts: string[] = [];
+  for (const [dm, next] of seqs) parts.push(`${JSON.stringify(dm)}:${next}`);
+  return new JsonText(`{"streams":{${parts.join(',')}}}`);
 }

@@ -2,6 +2,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { streamsMeta } from '../src/agent';
 import { Journal, type JournalPosition } from '../src/journal';
 
 /** 24-byte frames: 8 header + 2 key length + 4 key + 10 value. */
@@ -57,6 +58,34 @@ describe('Journal in-flight mark', () => {
     expect(again.inFlight).toBeNull();
     expect(again.cursor).toEqual({ segment: 1, offset: 168 });
     await again.close();
+  });
+
+  it('takes meta as JSON text too: the agent writes every stream out directly, read back as it was', async () => {
+    const dir = await tempDir();
+    const journal = await Journal.open(dir);
+    for (let i = 0; i < 6; i++) journal.append(rec(i));
+    await journal.flush();
+    const first = await journal.read(journal.cursor, 2 * 24);
+    const streams = new Map([
+      ['host-a.dm-1', 3],
+      ['dm "quoted" ü\\', 0],
+    ]);
+    const following = { from: first.next, next: first.next, firstAttemptMs: 5 };
+    await journal.ack(first.next, streamsMeta(streams), following);
+    const expectedMeta = { streams: { 'host-a.dm-1': 3, 'dm "quoted" ü\\': 0 } };
+    expect(await cursorFile(dir)).toEqual({
+      segment: 1,
+      offset: 48,
+      meta: expectedMeta,
+      inFlight: following,
+    });
+    // markInFlight keeps the acknowledged meta, still as text.
+    await journal.markInFlight({ ...following, firstAttemptMs: 6 });
+    expect(await cursorFile(dir)).toMatchObject({ meta: expectedMeta });
+    await journal.close();
+    const reopened = await Journal.open(dir);
+    expect(reopened.cursorMeta).toEqual(expectedMeta);
+    await reopened.close();
   });
 
   it('can be replaced by the next batch in the same cursor write as an ack', async () => {

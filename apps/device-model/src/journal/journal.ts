@@ -66,6 +66,14 @@ export interface InFlightBatch {
   firstAttemptMs: number;
 }
 
+/**
+ * Acknowledgement meta given as its JSON text: a large one (the agent's next seq of every stream)
+ * need not be rebuilt as an object for each acknowledgement only to be serialized again.
+ */
+export class JsonText {
+  constructor(readonly json: string) {}
+}
+
 interface CursorFile extends JournalPosition {
   /** What the owner stored with the acknowledgement (e.g. each stream's next seq). */
   meta?: unknown;
@@ -361,7 +369,12 @@ export class Journal {
     const tmp = join(this.dir, `${CURSOR}.tmp`);
     const handle = await open(tmp, 'w');
     try {
-      await handle.writeFile(JSON.stringify(file));
+      const { meta, ...rest } = file;
+      await handle.writeFile(
+        meta instanceof JsonText
+          ? `${JSON.stringify(rest).slice(0, -1)},"meta":${meta.json}}`
+          : JSON.stringify(file),
+      );
       await handle.datasync();
     } finally {
       await handle.close();
