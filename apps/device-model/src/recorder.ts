@@ -86,7 +86,11 @@ export class DeviceModelRecorder {
       {
         handshake: (h) =>
           this.after(() => this.emit('handshake.outcome', outcomeData(options.dm, h), h.endUs)),
-        logLine: (line) => this.after(() => this.emitLogLine(line)),
+        // The commonest: a line flushed by a log byte, recorded as it happens (no closure).
+        logLine: (line) => {
+          if (this.accessing) this.caused.push(() => this.emitLogLine(line));
+          else this.emitLogLine(line);
+        },
       },
     );
   }

@@ -86,11 +86,14 @@ function logFlood(rng: Rng, dm: DeviceModelRecorder, startUs: number): number {
   let t = startUs;
   const lines = rng.int(600, 1200);
   for (let n = 0; n < lines; n++) {
-    const text = `XEN|FloodTest: line ${n} ${'x'.repeat(rng.int(100, 250))}\n`;
+    const text = `XEN|FloodTest: line ${n} ${FILL.slice(0, rng.int(100, 250))}\n`;
     t = dm.writeLog(text, t, ACCESS_STEP_US);
   }
   return t;
 }
+
+/** A flood line's filler, cut to length (a slice shares this string's characters). */
+const FILL = 'x'.repeat(250);
 
 /**
  * One boot of a guest: firmware POST, its driver, sometimes a log flood, and sometimes a
