@@ -151,6 +151,7 @@ function kafkaClient(brokers: string): Kafka {
 /** Offset after the last record of each partition of the events topic. */
 export async function eventsEndOffsets(brokers: string): Promise<Map<number, bigint>> {
   // On a fresh broker nothing has provisioned the topics yet: do what the agent does first.
+  // The bus's endOffsets waits out the new partitions' leader elections (NOT_LEADER meanwhile).
   const bus = new KafkaBus({
     ...KAFKA_BUS_DEFAULTS,
     brokers: brokers.split(','),
@@ -158,16 +159,10 @@ export async function eventsEndOffsets(brokers: string): Promise<Map<number, big
   });
   try {
     await bus.ensureTopics(magicportTopics());
+    const ends = await bus.endOffsets(EVENTS_TOPIC);
+    return new Map([...ends].map(([partition, end]) => [partition, BigInt(end)]));
   } finally {
     await bus.close();
-  }
-  const admin = kafkaClient(brokers).admin();
-  await admin.connect();
-  try {
-    const offsets = await admin.fetchTopicOffsets(EVENTS_TOPIC);
-    return new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
-  } finally {
-    await admin.disconnect();
   }
 }
 
