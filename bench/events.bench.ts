@@ -162,7 +162,7 @@ const benchmark: Benchmark = {
       measure('decode: utf-8 + JSON.parse + validate + rules (TypeBox)', () => {
         for (const record of encoded) if (!decodeEvent(record).ok) throw new Error('rejected');
       }),
-      measure('encode: JSON.stringify + Buffer', () => {
+      measure('encode: encodeEvent (eventJson + Buffer)', () => {
         for (const event of events) encodeEvent(event);
       }),
       measure('JSON.parse alone (floor for decode)', () => {
