@@ -37,9 +37,8 @@ export const JOURNAL_DEFAULTS: JournalOptions = {
 /** Frames are encoded into slabs of this size (a larger record gets a slab of its own). */
 const SLAB_BYTES = 1024 * 1024;
 
-/** Records of one file write, as written: where they start and where each one ends. */
 /**
- * One write's frames, kept in memory until acknowledged and read back as the bytes they are: a
+ * One file write's frames, kept in memory until acknowledged and read back as the bytes they are: a
  * tail of record objects outlived young-generation GCs and was most of what the agent promoted
  * to the old one.
  */
