@@ -95,7 +95,8 @@ describe('torn journal tail', () => {
 
     await journalUndelivered(run);
     const written = await inspectJournal(journal);
-    // Nothing acknowledged; the first batch stayed marked in flight through the failed sends.
+    // Nothing acknowledged; the first batch (with the next one, marked while the first was
+    // being sent) stayed marked in flight through the failed sends.
     expect([written.cursor, written.damage]).toEqual([
       {
         segment: 1,
