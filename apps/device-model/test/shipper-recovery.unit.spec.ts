@@ -173,6 +173,35 @@ describe('shipper restarted after a crash with a batch in flight', () => {
     expect(await bus.byKey()).toEqual(expectedByKey(30));
   });
 
+  it('stopped during an outage, leaves no cursor write behind that lands after stop()', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'magicport-shipper-recovery-'));
+    const bus = new DyingBus();
+    await bus.ensureTopics([{ topic: TOPIC, partitions: 3 }]);
+    bus.down = true;
+    const journal = await Journal.open(dir);
+    for (let i = 0; i < 30; i++) journal.append(record(i));
+    await journal.flush();
+    // The mark of the batch after the first, written while the first is (not) sent, is slow.
+    const markInFlight = journal.markInFlight.bind(journal);
+    journal.markInFlight = async (batch) => {
+      if (batch.next.offset > 230) await sleep(100);
+      return markInFlight(batch);
+    };
+    const shipper = new Shipper(journal, bus, options);
+    shipper.start();
+    await sleep(20);
+    await shipper.stop();
+    const atStop = await readFile(join(dir, 'cursor.json'), 'utf8');
+    await sleep(150);
+    expect(await readFile(join(dir, 'cursor.json'), 'utf8')).toBe(atStop);
+    expect(JSON.parse(atStop)).toMatchObject({
+      segment: 1,
+      offset: 0,
+      inFlight: { from: { segment: 1, offset: 0 }, next: { segment: 1, offset: 460 } },
+    });
+    await journal.close();
+  });
+
   it('keeps the first attempt time through retries of a batch; the acknowledgement clears the mark', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'magicport-shipper-recovery-'));
     const bus = new DyingBus();

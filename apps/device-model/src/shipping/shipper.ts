@@ -190,6 +190,9 @@ export class Shipper {
         await this.journal.ack(batch.next, this.ackMeta());
       }
     }
+    // Stopped while retrying: the next batch's mark may still be being written. A write landing
+    // after stop() would replace the cursor of whoever opens the journal next.
+    await this.settleAhead();
   }
 
   /**
