@@ -16,13 +16,16 @@ export interface JournalRecord {
 /** What is appended: the value as bytes, or as text to be written as UTF-8. */
 export type JournalEntry = FrameEntry;
 
+export type FrameCheck =
+  { kind: 'frame'; next: number } | { kind: 'end' } | { kind: 'torn'; reason: string };
+
 export type FrameRead =
   | { kind: 'record'; record: JournalRecord; next: number }
   | { kind: 'end' }
   | { kind: 'torn'; reason: string };
 
-/** Reads the frame at `offset` of `buf`; never throws on damaged bytes. */
-export function readFrame(buf: Buffer, offset: number): FrameRead {
+/** Checks the frame at `offset` of `buf` (length, checksum, key length); never throws. */
+export function checkFrame(buf: Buffer, offset: number): FrameCheck {
   if (offset === buf.length) return { kind: 'end' };
   if (buf.length - offset < FRAME_HEADER) {
     return { kind: 'torn', reason: `${buf.length - offset} bytes, shorter than a frame header` };
@@ -43,13 +46,19 @@ export function readFrame(buf: Buffer, offset: number): FrameRead {
   const keyLength = payload.readUInt16LE(0);
   if (2 + keyLength > payload.length)
     return { kind: 'torn', reason: `key length ${keyLength} overruns record` };
+  return { kind: 'frame', next: end };
+}
+
+/** `checkFrame`, and the record of a sound frame. */
+export function readFrame(buf: Buffer, offset: number): FrameRead {
+  const frame = checkFrame(buf, offset);
+  if (frame.kind !== 'frame') return frame;
+  const keyAt = offset + FRAME_HEADER + 2;
+  const valueAt = keyAt + buf.readUInt16LE(offset + FRAME_HEADER);
   return {
     kind: 'record',
-    record: {
-      key: payload.toString('utf8', 2, 2 + keyLength),
-      // A view, not a copy: a batch's records share the chunk read for them.
-      value: payload.subarray(2 + keyLength),
-    },
-    next: end,
+    // The value is a view, not a copy.
+    record: { key: buf.toString('utf8', keyAt, valueAt), value: buf.subarray(valueAt, frame.next) },
+    next: frame.next,
   };
 }

@@ -1,7 +1,7 @@
 import { mkdir, open, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { framedRecords, type FramedRecords } from '@magicport/bus';
-import { frameBound, readFrame, writeFrame, type JournalEntry, type JournalRecord } from './frame';
+import { checkFrame, frameBound, writeFrame, type JournalEntry, type JournalRecord } from './frame';
 
 export interface JournalPosition {
   segment: number;
@@ -257,8 +257,8 @@ export class Journal {
       let count = 0;
       let offset = 0;
       for (;;) {
-        const frame = readFrame(buf, offset);
-        if (frame.kind === 'record') {
+        const frame = checkFrame(buf, offset);
+        if (frame.kind === 'frame') {
           if (count > 0 && frame.next > maxBytes) break;
           count++;
           offset = frame.next;
@@ -462,8 +462,8 @@ export class Journal {
       const buf = await readFile(join(this.dir, name));
       let offset = 0;
       for (;;) {
-        const frame = readFrame(buf, offset);
-        if (frame.kind === 'record') offset = frame.next;
+        const frame = checkFrame(buf, offset);
+        if (frame.kind === 'frame') offset = frame.next;
         else {
           if (frame.kind === 'torn') {
             this.damage.push({
