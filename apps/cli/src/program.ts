@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { dmCommand } from './commands/dm-tap';
+import { migrateCommand } from './commands/migrate';
+import { rebuildCommand } from './commands/rebuild';
 import { simulateCommand } from './commands/simulate';
 import { transcriptCommand } from './commands/transcript';
 
@@ -9,6 +11,8 @@ export function buildProgram(): Command {
     .description('Record, query and replay the Xen HVM magic-ioport (PV driver unplug) protocol')
     .showHelpAfterError()
     .addCommand(dmCommand())
+    .addCommand(migrateCommand())
+    .addCommand(rebuildCommand())
     .addCommand(simulateCommand())
     .addCommand(transcriptCommand());
 }
