@@ -425,6 +425,21 @@ describe('replay and logs', () => {
       (await searchLogs(store, { text: 'init', from: '2026-03-02', to: '2026-03-03' })).rows,
     ).toEqual([]);
     expect((await searchLogs(store, { ...TIMES, text: "' OR 1=1 --" })).rows).toEqual([]);
+    // LIKE wildcards in the needle are literal: without escaping '%' and '_' match every line.
+    expect((await searchLogs(store, { ...TIMES, text: '%' })).rows).toEqual([]);
+    expect((await searchLogs(store, { ...TIMES, text: 'xen_pv' })).rows).toEqual([]);
+    expect((await searchLogs(store, { ...TIMES, text: 'pv: in' })).rows.map((h) => h.seq)).toEqual([
+      2,
+    ]);
+  });
+
+  it('log search skips granules by the ngram index', async () => {
+    const plan = await store.query<{ explain: string }>(
+      `EXPLAIN indexes = 1 SELECT count() FROM guest_logs
+       WHERE lowerUTF8(text) LIKE concat('%', lowerUTF8({pattern:String}), '%')`,
+      { pattern: 'INIT' },
+    );
+    expect(plan.map((r) => r.explain.trim())).toContain('Name: text_ngrams');
   });
 
   it('refuses bad parameters with a ReportInputError naming them', async () => {

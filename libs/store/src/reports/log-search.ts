@@ -37,7 +37,15 @@ interface Row {
 
 const REPORT = 'log-search';
 
-/** Fleet-wide log text search over a time range, in time order. */
+/** `text` matched literally by LIKE: its wildcards and the escape character escaped. */
+function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/**
+ * Fleet-wide log text search over a time range, in time order. The condition is the one the
+ * guest_logs ngram index (0002) serves: lowerUTF8(text) LIKE '%needle%', case-insensitive.
+ */
 export async function searchLogs(
   store: ClickHouseStore,
   params: LogSearchParams,
@@ -54,7 +62,7 @@ export async function searchLogs(
     `SELECT time, vm, host, boot, dm, seq, text
      FROM guest_logs
      WHERE time >= {from:DateTime64(6, 'UTC')} AND time < {to:DateTime64(6, 'UTC')}
-       AND positionCaseInsensitiveUTF8(text, {text:String}) > 0
+       AND lowerUTF8(text) LIKE concat('%', lowerUTF8({pattern:String}), '%')
        AND ({host:String} = '' OR host = {host:String})
        AND ({afterTime:Nullable(DateTime64(6, 'UTC'))} IS NULL
          OR (time, dm, seq) > ({afterTime:Nullable(DateTime64(6, 'UTC'))}, {afterDm:String}, {afterSeq:UInt64}))
@@ -62,7 +70,7 @@ export async function searchLogs(
      LIMIT 1 BY dm, seq
      LIMIT {take:UInt32}`,
     {
-      text: textParam('text', params.text, 256),
+      pattern: likeLiteral(textParam('text', params.text, 256)),
       from: timeParam('from', params.from),
       to: timeParam('to', params.to),
       host: params.host === undefined ? '' : textParam('host', params.host, 255),
