@@ -8,4 +8,6 @@ export * from './open-store';
 export * from './raw';
 export * from './migrations';
 export * from './views';
-export * from './reports';
+// A namespace, `reports.fleetBuilds(…)`: the API's own queries (src/reports/api) export
+// functions of the same names at the top level.
+export * as reports from './reports';

@@ -1,5 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  migrate,
+  rebuildViews,
+  reports,
+  viewDifferences,
+  type ClickHouseStore,
+} from '@magicport/store';
+import { openTestClickHouse, type TestClickHouse } from '../../../test/support/clickhouse';
+import { DAY1, DAY2, at, fleetEvents, iso, loadEvents, vm } from './report-fleet';
+
+const {
   ReportInputError,
   blacklistHistory,
   blacklistHitSummary,
@@ -12,15 +22,9 @@ import {
   guestHandshakes,
   guestLogs,
   guestsOnBuild,
-  migrate,
-  rebuildViews,
   searchLogs,
   unknownProducts,
-  viewDifferences,
-  type ClickHouseStore,
-} from '@magicport/store';
-import { openTestClickHouse, type TestClickHouse } from '../../../test/support/clickhouse';
-import { DAY1, DAY2, at, fleetEvents, iso, loadEvents, vm } from './report-fleet';
+} = reports;
 
 let ch: TestClickHouse;
 let store: ClickHouseStore;
