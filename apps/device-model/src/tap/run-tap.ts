@@ -4,10 +4,12 @@ import type { ProfileName } from '@magicport/protocol';
 import type { Agent } from '../agent';
 import { DmLogFeed } from './dm-log-feed';
 import { followFile, TapInputError } from './file-follower';
-import { TapLines } from './tap-lines';
+import { TapLines, type OpenedFeed } from './tap-lines';
 import { LineClock } from './line-clock';
 import { LineSplitter } from './line-splitter';
-import { checkTapOptions, tapDmId, type TapOptions } from './tap-options';
+import type { FeedContext } from './line-feed';
+import { StubdomConsoleFeed } from './stubdom-console-feed';
+import { checkTapOptions, tapDmId, tapSource, type TapOptions } from './tap-options';
 import { TapReport } from './tap-report';
 import { TraceFeed } from './trace-feed';
 import type { TapFormat } from './format-detect';
@@ -31,12 +33,8 @@ export interface TapHooks {
   progressEveryMs?: number;
 }
 
-export interface TapResult {
+export interface TapResult extends OpenedFeed {
   dm: string;
-  format: TapFormat;
-  /** No line proved the format; the default was assumed. */
-  formatAssumed: boolean;
-  profile: ProfileName;
   stoppedBy: 'end-of-file' | 'signal';
   report: TapReport;
 }
@@ -60,13 +58,17 @@ export async function runTap(
   const dm = options.dm ?? tapDmId(options.host, options.vm, file);
   const report = new TapReport();
   const clock = new LineClock(options.originUs);
-  const feeds = { 'qemu-trace': TraceFeed, 'qemu-dm': DmLogFeed };
-  const openFeed = (format: TapFormat, profile: ProfileName) =>
-    new feeds[format]({
+  const openFeed = (format: TapFormat, profile: ProfileName) => {
+    const ctx: FeedContext = {
       clock,
       report,
+      started: { value: false },
       open: (observe) => agent.instance(instanceOptions(options, dm, profile, format), observe),
-    });
+    };
+    if (format === 'qemu-dm') return new DmLogFeed(ctx);
+    if (format === 'qubes-stubdom') return new StubdomConsoleFeed(ctx, options.tz);
+    return new TraceFeed(ctx);
+  };
   const lines = new TapLines(options.format, report, log, openFeed, options.profile);
   const splitter = new LineSplitter(MAX_LINE_BYTES, (bytes, length) => lines.line(bytes, length));
   const progress = throttledProgress(hooks, report, options.follow ? null : file.size);
@@ -132,7 +134,7 @@ function instanceOptions(options: TapOptions, dm: string, profile: ProfileName, 
     enforceBlacklist: false,
     idleGapMs: options.idleGapMs,
     logByteAccesses: options.logByteAccesses,
-    source: format === 'qemu-dm' ? ('qemu-dm-log' as const) : ('qemu-trace' as const),
+    source: tapSource(format, profile),
   };
 }
 

@@ -34,6 +34,11 @@ export class TapReport {
   inferredFacts = 0;
   /** qemu-dm's own messages and trace events that carry nothing to record. */
   otherLines = 0;
+  /** Every line but the unparseable ones, by who wrote it (see README "Who wrote a line"). */
+  guestLines = 0;
+  deviceModelLines = 0;
+  /** Published as guest.log with `attribution: 'unattributed'`. */
+  unattributedLines = 0;
   throttleNotices = 0;
   unparseable = 0;
   /** Lines without a prefix time, timed by the synthetic clock (see LineClock). */
@@ -59,6 +64,9 @@ export class TapReport {
         `${this.logLinesFromText} guest lines from text, ${this.inferredFacts} inferred facts, ` +
         `${this.otherLines} other, ${this.unparseable} unparseable; ${this.events} events`,
     ];
+    lines.push(
+      `by writer: ${this.guestLines} guest, ${this.deviceModelLines} device-model, ${this.unattributedLines} unattributed (kept as guest.log marked unattributed)`,
+    );
     if (this.logLinesChecked > 0 || this.logMismatches > 0)
       lines.push(
         `xen_platform_log cross-check: ${this.logLinesChecked} lines checked against the byte accesses, ${this.logMismatches} mismatches`,
