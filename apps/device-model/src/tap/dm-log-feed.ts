@@ -58,57 +58,54 @@ export class DmLogFeed implements LineFeed {
       if (this.recheckDue?.lookedUp) {
         this.blacklisted = true;
         report.inferredFacts++;
-        report.deviceModelLines++;
+        report.lineClass(at, 'device-model');
         this.recheckDue = null;
         this.magicRead(timeUs);
         return;
       }
       this.recheck();
-      this.guestLine(parsed.text, timeUs, false);
+      this.guestLine(parsed.text, at, timeUs, false);
       return;
     }
     this.recheck();
     switch (parsed.kind) {
       case 'product':
         report.inferredFacts++;
-        report.deviceModelLines++;
+        report.lineClass(at, 'device-model');
         this.magicRead(timeUs);
         this.access('in', PORT_PROTOCOL, 1, 1, timeUs);
         this.access('out', PORT_PROTOCOL, 2, parsed.product, timeUs);
         return;
       case 'build':
         report.inferredFacts++;
-        report.deviceModelLines++;
+        report.lineClass(at, 'device-model');
         this.access('out', PORT_MAGIC, 4, parsed.build, timeUs);
         this.recheckDue = { timeUs, lookedUp: parsed.accepted };
         return;
       case 'guest':
         if (parsed.throttled) report.throttleNotices++;
-        this.guestLine(parsed.text, timeUs, false);
+        this.guestLine(parsed.text, at, timeUs, false);
         return;
       case 'unattributed':
         if (this.options.unknownLineClass() === 'unattributed') {
-          this.guestLine(parsed.text, timeUs, true);
+          this.guestLine(parsed.text, at, timeUs, true);
           return;
         }
         report.otherLines++;
-        report.deviceModelLines++;
+        report.lineClass(at, 'device-model');
         return;
       case 'dm-message':
         report.otherLines++;
-        report.deviceModelLines++;
+        report.lineClass(at, 'device-model');
         return;
     }
   }
 
   /** A guest line, or an unattributed one (kept as a guest.log marked so). */
-  private guestLine(text: string, timeUs: number, unattributed: boolean): void {
+  private guestLine(text: string, at: LineAt, timeUs: number, unattributed: boolean): void {
     const { report } = this.ctx;
-    if (unattributed) report.unattributedLines++;
-    else {
-      report.guestLines++;
-      report.logLinesFromText++;
-    }
+    report.lineClass(at, unattributed ? 'unattributed' : 'guest');
+    if (!unattributed) report.logLinesFromText++;
     this.recorder.observeLogLine(Buffer.from(text, 'latin1'), timeUs, unattributed);
   }
 

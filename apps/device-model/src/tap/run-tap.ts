@@ -10,7 +10,7 @@ import { LineSplitter } from './line-splitter';
 import type { FeedContext } from './line-feed';
 import { StubdomConsoleFeed } from './stubdom-console-feed';
 import { checkTapOptions, tapDmId, tapSource, type TapOptions } from './tap-options';
-import { TapReport } from './tap-report';
+import { TapReport, type LineAt, type LineClass } from './tap-report';
 import { TraceFeed } from './trace-feed';
 import type { TapFormat } from './format-detect';
 
@@ -30,6 +30,8 @@ export interface TapHooks {
   signal?: AbortSignal;
   log?(message: string): void;
   onProgress?(progress: TapProgress): void;
+  /** Each line's class as it is decided. */
+  onLine?(at: LineAt, lineClass: LineClass | 'unparseable'): void;
   progressEveryMs?: number;
 }
 
@@ -57,6 +59,7 @@ export async function runTap(
   const log = hooks.log ?? (() => undefined);
   const dm = options.dm ?? tapDmId(options.host, options.vm, file);
   const report = new TapReport();
+  report.onLine = hooks.onLine ?? null;
   const clock = new LineClock(options.originUs);
   const openFeed = (format: TapFormat, profile: ProfileName) => {
     const ctx: FeedContext = {

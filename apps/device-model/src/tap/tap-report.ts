@@ -1,3 +1,9 @@
+/**
+ * Who wrote a line of a device-model log: the guest (its text reached the log port), the device
+ * model (its own messages, trace events, its stubdomain's system), or no one can tell.
+ */
+export type LineClass = 'guest' | 'device-model' | 'unattributed';
+
 /** Where a line came from: its number in the current file, and which file since the start. */
 export interface LineAt {
   /** 1-based, over everything tapped (the synthetic clock counts these). */
@@ -47,9 +53,21 @@ export class TapReport {
   truncations = 0;
   readonly issues: TapIssue[] = [];
 
+  /** Sees each line's class as it is decided (the samples' line-by-line checks use it). */
+  onLine: ((at: LineAt, lineClass: LineClass | 'unparseable') => void) | null = null;
+
   unparseableLine(at: LineAt, reason: string): void {
     this.unparseable++;
     this.list(at, 'unparseable', reason);
+    this.onLine?.(at, 'unparseable');
+  }
+
+  /** Who wrote a line that was read. */
+  lineClass(at: LineAt, lineClass: LineClass): void {
+    if (lineClass === 'guest') this.guestLines++;
+    else if (lineClass === 'device-model') this.deviceModelLines++;
+    else this.unattributedLines++;
+    this.onLine?.(at, lineClass);
   }
 
   logMismatch(at: LineAt, reason: string): void {
@@ -82,7 +100,8 @@ export class TapReport {
   }
 
   toJSON() {
-    const { issues, ...counts } = this;
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars
+    const { issues, onLine, ...counts } = this;
     return { ...counts, issues };
   }
 

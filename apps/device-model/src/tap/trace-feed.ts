@@ -39,18 +39,18 @@ export class TraceFeed implements LineFeed {
         const { op, port, size, value } = parsed;
         if (op === 'out' && port === PORT_PROTOCOL && size === 1) this.logBytesSeen = true;
         report.accesses++;
-        report.deviceModelLines++;
+        report.lineClass(at, 'device-model');
         if (op === 'in') this.recorder.observe(op, port, size, undefined, value, timeUs);
         else this.recorder.observe(op, port, size, value, undefined, timeUs);
         return;
       }
       case 'guest-log':
-        report.guestLines++;
+        report.lineClass(at, 'guest');
         this.guestLog(Buffer.from(parsed.text, 'latin1'), at, timeUs);
         return;
       case 'other':
         report.otherLines++;
-        report.deviceModelLines++;
+        report.lineClass(at, 'device-model');
         this.recorder.advance(timeUs);
         return;
     }
