@@ -1,5 +1,6 @@
-import type { Stats } from 'node:fs';
+import { fstat, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import type { ProfileName } from '@magicport/protocol';
 import type { Agent } from '../agent';
 import { DmLogFeed } from './dm-log-feed';
@@ -8,6 +9,7 @@ import { TapLines, type OpenedFeed } from './tap-lines';
 import { LineClock } from './line-clock';
 import { LineSplitter } from './line-splitter';
 import type { FeedContext } from './line-feed';
+import { readStream, STDIN_PATH } from './stdin-reader';
 import { StubdomConsoleFeed } from './stubdom-console-feed';
 import { checkTapOptions, tapDmId, tapSource, type TapOptions } from './tap-options';
 import { TapReport, type LineAt, type LineClass } from './tap-report';
@@ -74,13 +76,20 @@ export async function runTap(
   };
   const lines = new TapLines(options.format, report, log, openFeed, options.profile);
   const splitter = new LineSplitter(MAX_LINE_BYTES, (bytes, length) => lines.line(bytes, length));
-  const progress = throttledProgress(hooks, report, options.follow ? null : file.size);
-  const reading = followFile(options.path, {
-    follow: options.follow,
-    pollMs: options.pollMs,
-    chunkBytes: CHUNK_BYTES,
-    signal: hooks.signal,
-  });
+  const progress = throttledProgress(
+    hooks,
+    report,
+    options.follow || !file.isFile() ? null : file.size,
+  );
+  const reading =
+    options.path === STDIN_PATH
+      ? readStream(process.stdin, hooks.signal)
+      : followFile(options.path, {
+          follow: options.follow,
+          pollMs: options.pollMs,
+          chunkBytes: CHUNK_BYTES,
+          signal: hooks.signal,
+        });
   for await (const read of reading) {
     if (read.kind === 'data') {
       report.bytes += read.chunk.length;
@@ -118,6 +127,8 @@ export async function runTap(
 /** Bad options or an unreadable path, before anything is opened (throws TapOptionsError / TapInputError). */
 export async function checkTapInput(options: TapOptions): Promise<Stats> {
   checkTapOptions(options);
+  // Standard input's identity: a redirected file's own, or a pipe's (new for every run).
+  if (options.path === STDIN_PATH) return promisify(fstat)(0);
   const file = await stat(options.path).catch((error: NodeJS.ErrnoException) => {
     throw new TapInputError(`${options.path}: cannot open (${error.code ?? String(error)})`);
   });

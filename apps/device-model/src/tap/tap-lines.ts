@@ -87,7 +87,7 @@ export class TapLines {
     this.detector = null;
     if (detection.assumed)
       this.log(
-        `no line shows whether this is a QEMU trace or a qemu-dm log: reading it as a QEMU trace (use --format qemu-dm otherwise)`,
+        `no line shows whether this is a QEMU trace, a qemu-dm log or a stubdomain console log: reading it as a QEMU trace (use --format otherwise)`,
       );
     const feed = this.open(
       detection.format,

@@ -75,6 +75,19 @@ export class TapReport {
     this.list(at, 'log-mismatch', reason);
   }
 
+  /**
+   * Why nothing from a non-empty input was recognised, or null: every line unparseable, or no
+   * port access and no guest line (a wrong `--format`, a file of another kind, random bytes).
+   */
+  nothingRecognised(): string | null {
+    if (this.lines === 0) return null;
+    if (this.unparseable === this.lines)
+      return `every one of the ${this.lines} lines is unparseable`;
+    if (this.accesses === 0 && this.guestLines === 0)
+      return `no port access and no guest line in ${this.lines} lines`;
+    return null;
+  }
+
   /** Human summary lines (stderr): counts, then each listed issue with its line number. */
   summary(): string[] {
     const lines = [
