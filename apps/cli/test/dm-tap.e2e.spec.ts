@@ -207,6 +207,19 @@ describe('magicport dm tap --file -', () => {
 });
 
 describe('magicport dm tap --tz', () => {
+  it('says when the file has no console times for the zone to apply to', async () => {
+    const run = await tap([
+      '--file',
+      trace('qemu-dm-linux.log'),
+      '--tz',
+      'Europe/Warsaw',
+      '--dm',
+      'e2e.tz',
+    ]);
+    expect(run.code).toBe(0);
+    expect(run.said[2]).toBe('--tz Europe/Warsaw not used: a qemu-dm file has no console times');
+  });
+
   it('refuses a zone Intl does not know, naming it', async () => {
     const run = await tap([
       '--file',

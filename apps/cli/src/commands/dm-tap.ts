@@ -135,6 +135,8 @@ async function runTapCommand(flags: TapFlags): Promise<void> {
   say(
     `${result.dm}: ${result.format} (${result.formatSource}), profile ${result.profile}, into ${runtime.target}; ${result.stoppedBy}`,
   );
+  if (options.tz !== null && result.format !== 'qubes-stubdom')
+    say(`--tz ${options.tz} not used: a ${result.format} file has no console times`);
   for (const line of result.report.summary()) say(line);
   if (result.report.syntheticTimes > 0 && result.format === 'qemu-dm')
     say(
