@@ -156,6 +156,36 @@ describe('parseDmLogLine', () => {
     expect(parseDmLogLine(line)).toEqual(parsed);
   });
 
+  it.each([
+    // GPLPV's prefix is the guest's time in ms since 1601: one outside 2000-2100 is no such prefix.
+    ['13412340041527: XenPCI --> DriverEntry', 'guest'],
+    ['12000000000000: XenPCI --> DriverEntry', 'unattributed'],
+    ['13412340041527:XenPCI', 'unattributed'],
+    // win-pv: a xen* project, then |function:
+    ['xenvif|PdoStartDevice: ====>', 'guest'],
+    ['VBOX|Something: not a Xen project', 'unattributed'],
+    ['UNPLUG: AUX DISKS', 'guest'],
+    // XenServer's platform device, not win-pv
+    ['UNPLUG: protocol 1 active', 'dm-message'],
+    ['xen be: console-0: backlog piling up, nobody listening?', 'dm-message'],
+    ['pt_msi_setup: msi mapped with pirq 37', 'dm-message'],
+    ['qubes_gui/init: 660', 'dm-message'],
+  ])('%s: %s', (line, kind) => {
+    expect(parseDmLogLine(line).kind).toBe(kind);
+  });
+
+  it("reads a stubdomain's own boot output as the device model's only in a stubdomain console", () => {
+    for (const line of [
+      'MM: Init',
+      'Xen Minimal OS!',
+      'Linux version 6.6.63-xen-stubdom',
+      '+ target=23',
+    ]) {
+      expect(parseDmLogLine(line).kind).toBe('unattributed');
+      expect(parseDmLogLine(line, { stubdom: true }).kind).toBe('dm-message');
+    }
+  });
+
   it('takes a line longer than a guest line after the throttle notice for junk', () => {
     const longest = `throttling guest access to syslog${'x'.repeat(4095)}`;
     expect(parseDmLogLine(longest)).toMatchObject({ kind: 'guest', throttled: true });
