@@ -96,7 +96,10 @@ describe('input files: plain words, no raw bytes, no errno codes', () => {
 
   it('accepts a UTF-8 byte order mark', async () => {
     const path = join(dir, 'bom.json');
-    await writeFile(path, `\ufeff${JSON.stringify({ accesses: [{ op: 'in', port: 16, size: 2 }] })}`);
+    await writeFile(
+      path,
+      `\ufeff${JSON.stringify({ accesses: [{ op: 'in', port: 16, size: 2 }] })}`,
+    );
     const result = await run([path]);
     expect([result.code, result.stderr]).toEqual([0, '']);
     expect(JSON.parse(result.stdout).responses).toEqual([18898]);
@@ -128,10 +131,10 @@ describe('colour only on a TTY and never with NO_COLOR', () => {
   });
 
   it('and not even when FORCE_COLOR asks for it, if NO_COLOR is set', async () => {
-    const run = await magicport(
-      ['simulate', '--guests', '5', '--hosts', '1', '--boots', '1'],
-      { cwd: dir, env: { FORCE_COLOR: '1', NO_COLOR: '1' } },
-    );
+    const run = await magicport(['simulate', '--guests', '5', '--hosts', '1', '--boots', '1'], {
+      cwd: dir,
+      env: { FORCE_COLOR: '1', NO_COLOR: '1' },
+    });
     expect(run.code).toBe(0);
     expect(run.stdout + run.stderr).not.toContain(ESC);
   });

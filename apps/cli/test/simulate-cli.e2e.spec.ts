@@ -22,9 +22,21 @@ async function journalDir(name: string): Promise<string> {
 
 describe('simulate --start: checked before anything opens, exits, leaves nothing behind', () => {
   it.each([
-    ['1969-12-31T00:00:00Z', [], /^magicport simulate: --start must be from 1970-01-01T00:00:00Z on \(got 1969-12-31T00:00:00Z\)\n$/],
-    ['2300-01-01T00:00:00Z', [], /^magicport simulate: --start must be before 2250-01-01T00:00:00Z .*\(got 2300-01-01T00:00:00Z\)\n$/],
-    ['2249-12-31T23:00:00Z', ['--boots', '1000'], /^magicport simulate: --start must be before 2250-01-01T00:00:00Z .*with --boots 1000.*\(got 2249-12-31T23:00:00Z\)\n$/],
+    [
+      '1969-12-31T00:00:00Z',
+      [],
+      /^magicport simulate: --start must be from 1970-01-01T00:00:00Z on \(got 1969-12-31T00:00:00Z\)\n$/,
+    ],
+    [
+      '2300-01-01T00:00:00Z',
+      [],
+      /^magicport simulate: --start must be before 2250-01-01T00:00:00Z .*\(got 2300-01-01T00:00:00Z\)\n$/,
+    ],
+    [
+      '2249-12-31T23:00:00Z',
+      ['--boots', '1000'],
+      /^magicport simulate: --start must be before 2250-01-01T00:00:00Z .*with --boots 1000.*\(got 2249-12-31T23:00:00Z\)\n$/,
+    ],
   ])('--start %s %j', async (start, extra, message) => {
     const journal = await journalDir(`start-${start}`);
     const run = await magicport(
@@ -69,7 +81,9 @@ describe('paths that cannot work fail before the run', () => {
     });
     expect(run.signal).toBeNull();
     expect([run.code, run.stdout]).toEqual([1, '']);
-    expect(run.stderr).toMatch(/^magicport simulate: --journal \/proc\/x\/journal: cannot create /m);
+    expect(run.stderr).toMatch(
+      /^magicport simulate: --journal \/proc\/x\/journal: cannot create /m,
+    );
     expect(run.stderr).not.toMatch(/E[A-Z]{3,}/);
   });
 
@@ -152,7 +166,7 @@ describe('--brokers', () => {
     });
     expect(run.code).toBe(1);
     expect(run.stderr).toBe(
-      `magicport simulate: cannot reach Kafka at 127.0.0.1:${port}: no answer within 10 s (is it a Kafka broker?)\n`,
+      `magicport simulate: cannot reach Kafka at 127.0.0.1:${port}: no answer within 8 s (is it a Kafka broker?)\n`,
     );
     expect(run.ms).toBeLessThan(20_000);
   });
