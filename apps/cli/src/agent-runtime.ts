@@ -41,6 +41,13 @@ export interface AgentRuntime {
   close(drainTimeoutMs: number, stopTimeUs: number): Promise<void>;
 }
 
+/**
+ * Per partition, what the in-process bus keeps of a topic nobody reads (a standalone
+ * `simulate` or `dm tap`): the bus's default of 100,000 per partition held ~1 GB of a 12
+ * partition events topic in a large run; a reader that subscribes later starts from here.
+ */
+const IN_PROCESS_RETAINED_RECORDS = 2_000;
+
 export const DEFAULT_JOURNAL_DIR = './.magicport/agent-journal';
 
 export function agentRuntimeOptions(
@@ -92,7 +99,7 @@ export async function openAgentRuntime(
   };
   const bus: Bus =
     brokers.length === 0
-      ? new InProcessBus()
+      ? new InProcessBus({ retainWithoutReaders: IN_PROCESS_RETAINED_RECORDS })
       : options.publishWorker
         ? new WorkerBus(kafkaConfig)
         : new KafkaBus(kafkaConfig);
