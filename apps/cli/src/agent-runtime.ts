@@ -126,7 +126,7 @@ export async function openAgentRuntime(
       ? options.journalDir
       : await mkdtemp(join(options.journalDir, `in-process-${process.pid}-`));
   const agent = await Agent.open(
-    { host: options.host, journalDir, maxQueuedEvents: 50_000 },
+    { host: options.host, journalDir, maxQueuedEvents: 50_000, resumable: brokers.length > 0 },
     bus,
     log,
   ).catch(async (error: unknown) => {
