@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,6 +85,21 @@ describe('paths that cannot work fail before the run', () => {
       /^magicport simulate: --journal \/proc\/x\/journal: cannot create /m,
     );
     expect(run.stderr).not.toMatch(/E[A-Z]{3,}/);
+  });
+
+  it('--journal naming a file, --manifest naming a folder: plain words, no errno codes', async () => {
+    const file = join(dir, 'a-file');
+    await writeFile(file, '');
+    const journal = await magicport(['simulate', ...small, '--journal', join(file, 'journal')]);
+    expect([journal.code, journal.stderr]).toEqual([
+      1,
+      `magicport simulate: --journal ${join(file, 'journal')}: cannot create it: ${file} is a file, not a folder\n`,
+    ]);
+    const manifest = await magicport(['simulate', ...small, '--manifest', dir], { cwd: dir });
+    expect([manifest.code, manifest.stderr]).toEqual([
+      1,
+      `magicport simulate: --manifest ${dir}: is a folder, not a file\n`,
+    ]);
   });
 
   it('--manifest into a missing folder fails before the run', async () => {
@@ -174,13 +189,10 @@ describe('--brokers', () => {
 
 describe('a run: progress, interruption, leftovers', () => {
   it('says what it is doing before the first guest', async () => {
-    const journal = await journalDir('progress');
     const run = await magicport(['simulate', '--guests', '3', '--hosts', '1', '--boots', '1'], {
       cwd: dir,
-      env: { MAGICPORT_JOURNAL: undefined },
     });
     expect(run.code).toBe(0);
-    void journal;
     expect(run.stderr).toContain('magicport simulate: running 3 guests on 1 hosts, 1 boots each\n');
   });
 
@@ -229,6 +241,7 @@ describe('every command exits within seconds of a fatal error', () => {
     [['simulate', ...small, '--start', '1969-01-01T00:00:00Z']],
     [[...tap, '--file', trace, '--journal', '/proc/x', '--no-progress']],
     [[...tap, '--file', 'no-such-file', '--no-progress']],
+    [[...tap, '--file', trace, '--brokers', 'http://x:1', '--no-progress']],
     [['transcript', 'run', 'no-such-file']],
     [['transcript', 'run', '/dev/zero']],
   ])('%j', async (args) => {
