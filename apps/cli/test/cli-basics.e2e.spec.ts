@@ -35,8 +35,17 @@ describe('magicport: the program itself', () => {
     const run = await magicport(['--help']);
     expect(run.code).toBe(0);
     expect(run.stdout).not.toMatch(/query/i);
-    const commands = [...run.stdout.matchAll(/^ {2}([a-z][\w-]*)\b/gm)].map((m) => m[1]);
-    expect(commands).toEqual(['dm', 'simulate', 'transcript', 'help']);
+    const commands = [...run.stdout.matchAll(/^ {2}([a-z][\w-]*)\b/gm)].map((m) => m[1]!);
+    expect(commands).toEqual(expect.arrayContaining(['dm', 'simulate', 'transcript', 'help']));
+    // Every command the help lists is there.
+    for (const command of commands.filter((c) => c !== 'help')) {
+      const help = await magicport(['help', command]);
+      expect([command, help.code, help.stdout]).toEqual([
+        command,
+        0,
+        expect.stringContaining(`Usage: magicport ${command} `),
+      ]);
+    }
   });
 });
 
