@@ -74,6 +74,38 @@ describe('simulate --start: checked before anything opens, exits, leaves nothing
   });
 });
 
+describe('dm tap --origin reads times like --start', () => {
+  const tap = (origin: string) =>
+    magicport([
+      'dm',
+      'tap',
+      '--file',
+      join(root, 'examples', 'traces', 'linux-boot.pid.trace'),
+      '--vm',
+      '00000000-0000-4000-8000-000000000001',
+      '--host',
+      'h',
+      '--no-progress',
+      '--origin',
+      origin,
+    ]);
+
+  it('refuses an impossible date', async () => {
+    const run = await tap('2026-02-30T00:00:00Z');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      '--origin: 2026-02-30T00:00:00Z is not a date (February 2026 has 28 days)',
+    );
+  });
+
+  it('says in its help that a zone-less time is UTC', async () => {
+    const help = await magicport(['dm', 'tap', '--help']);
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain(
+      'a time without Z or an offset is read as UTC',
+    );
+  });
+});
+
 describe('paths that cannot work fail before the run', () => {
   it('--journal /proc/x exits at once with a plain message (no spin)', async () => {
     const run = await magicport(['simulate', ...small, '--journal', '/proc/x/journal'], {
