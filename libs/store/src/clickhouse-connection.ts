@@ -6,6 +6,7 @@ import {
   type ClickHouseClient,
   type ClickHouseSettings,
 } from '@clickhouse/client';
+import { stringifyRows } from './pre-encoded-rows';
 import type { EmbeddedStoreConfig, ServerStoreConfig } from './store-config';
 import { StoreOpenError } from './store-errors';
 
@@ -33,6 +34,8 @@ export const PINNED_SETTINGS: ClickHouseSettings = {
 // would print each retried attempt a second time.
 const QUIET = { level: ClickHouseLogLevel.OFF };
 
+const JSON_HANDLING = { parse: JSON.parse, stringify: stringifyRows };
+
 type ClientConnection = NonNullable<Parameters<typeof createClient>[0]>['connection'];
 
 export function connectServer(config: ServerStoreConfig, database: string): ClickHouseClient {
@@ -44,6 +47,7 @@ export function connectServer(config: ServerStoreConfig, database: string): Clic
     clickhouse_settings: PINNED_SETTINGS,
     application: 'magicport',
     log: QUIET,
+    json: JSON_HANDLING,
   });
 }
 
@@ -68,6 +72,7 @@ export async function connectEmbedded(config: EmbeddedStoreConfig): Promise<Clic
     connection: connection as unknown as ClientConnection,
     clickhouse_settings: PINNED_SETTINGS,
     log: QUIET,
+    json: JSON_HANDLING,
   });
 }
 

@@ -5,3 +5,5 @@ export * from './insert-target';
 export * from './clickhouse-store';
 export { PINNED_SETTINGS } from './clickhouse-connection';
 export * from './open-store';
+export * from './raw';
+export * from './migrations';

@@ -53,7 +53,10 @@ describe('ClientStore retry policy per operation', () => {
     const { calls, client } = flakyClient(reset, 2);
     await storeOver(client).insert('t', [{ a: 1 }], { dedupToken: 'p-0-5' });
     expect(calls.map((c) => c.params.table)).toEqual(
-      Array(3).fill("t SETTINGS insert_deduplication_token = 'p-0-5'"),
+      Array(3).fill(
+        "t SETTINGS insert_deduplication_token = 'p-0-5', " +
+          'deduplicate_blocks_in_dependent_materialized_views = 1',
+      ),
     );
     expect(calls.every((c) => c.params.clickhouse_settings === undefined)).toBe(true);
   });
