@@ -54,6 +54,8 @@ const KAFKAJS_NOISE = [
   'The group coordinator is not available',
   'The coordinator is loading',
   'Limiting retries for the idempotent producer',
+  // A consumer's heartbeat during a rebalance (once per partition in flight): it rejoins.
+  'The group is rebalancing',
 ];
 
 function kafkajsLogCreator(log: (line: string) => void) {

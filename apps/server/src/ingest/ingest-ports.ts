@@ -1,19 +1,15 @@
 import type { EventType, MagicportEvent } from '@magicport/events';
 import type { OffsetRange } from './partition-ranges';
 
-/** Where a record came from: part of every raw row, and of the DLQ headers. */
-export interface RecordSource {
-  topic: string;
-  partition: number;
-  offset: string;
-}
+import type { RecordSource } from '@magicport/store';
 
 /** The raw tables, one per event kind (the store's converters behind a port). */
 export interface RawSink {
   tableOf(type: EventType): string;
-  rowOf(event: MagicportEvent, source: RecordSource): object;
+  /** The row as JSONEachRow text. */
+  rowOf(event: MagicportEvent, source: RecordSource): string;
   /** One insert; the same token with the same rows is stored once. */
-  insert(table: string, rows: readonly object[], dedupToken: string): Promise<void>;
+  insert(table: string, rows: readonly string[], dedupToken: string): Promise<void>;
 }
 
 /** The durable per-(group, topic, partition) record of the range being inserted. */

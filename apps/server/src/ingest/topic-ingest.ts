@@ -61,6 +61,10 @@ export class TopicIngest {
     private readonly ports: TopicIngestPorts,
   ) {}
 
+  get topic(): string {
+    return this.options.topic;
+  }
+
   /** Partitions this member owns now. */
   get partitions(): readonly number[] {
     return this.owned;
@@ -191,10 +195,10 @@ export class TopicIngest {
     batch: ConsumedBatch,
     records: readonly ConsumedRecord[],
   ): {
-    byTable: Map<string, { rows: object[]; types: Map<string, number> }>;
+    byTable: Map<string, { rows: string[]; types: Map<string, number> }>;
     dead: Extract<RecordOutcome, { kind: 'dlq' }>[];
   } {
-    const byTable = new Map<string, { rows: object[]; types: Map<string, number> }>();
+    const byTable = new Map<string, { rows: string[]; types: Map<string, number> }>();
     const dead: Extract<RecordOutcome, { kind: 'dlq' }>[] = [];
     for (const record of records) {
       const outcome = routeRecord(record, this.options.maxRecordBytes);
