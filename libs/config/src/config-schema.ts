@@ -26,6 +26,10 @@ export interface MagicportConfig {
     maxRecordBytes: number;
     /** Apply pending migrations at start. */
     migrate: boolean;
+    /** How long the group waits for a member that stopped heartbeating (a killed server). */
+    sessionTimeoutMs: number;
+    /** Dedup tokens on inserts; off only to show what they prevent (the crash test's control). */
+    dedup: boolean;
   };
 }
 
@@ -45,6 +49,8 @@ export const CONFIG_KEYS = {
   MAGICPORT_INGEST_CONCURRENCY: 'an integer from 1 to 64',
   MAGICPORT_MAX_RECORD_BYTES: 'an integer from 1024 to 104857600',
   MAGICPORT_MIGRATE: '0 or 1',
+  MAGICPORT_KAFKA_SESSION_TIMEOUT_MS: 'an integer from 6000 to 300000',
+  MAGICPORT_INGEST_DEDUP: '1, or 0 for the crash test control only',
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
