@@ -5,7 +5,13 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import type { BusRecord, ConsumedRecord } from '@magicport/bus';
-import { createEventStamper, DLQ_HEADERS, DLQ_TOPIC, encodeEvent } from '@magicport/events';
+import {
+  createEventStamper,
+  DLQ_HEADERS,
+  DLQ_TOPIC,
+  encodeEvent,
+  type GuestEvent,
+} from '@magicport/events';
 import type { ClickHouseStore } from '@magicport/store';
 import type { DlqReason } from '../../apps/server/src/ingest/record-routing';
 
@@ -50,7 +56,7 @@ export function makeEvents(count: number, streams = 50): MadeEvents {
   );
   const records: BusRecord[] = [];
   const byType: Record<string, number> = {};
-  const push = (i: number, event: ReturnType<(typeof stampers)[number]['stamp']>) => {
+  const push = (_i: number, event: GuestEvent) => {
     records.push({ key: event.vm, value: encodeEvent(event) });
     byType[event.type] = (byType[event.type] ?? 0) + 1;
   };
@@ -129,11 +135,13 @@ export function testKafkaClient(brokers: string[]): Kafka {
 }
 
 /** Every record of `topic` from the beginning to its end offsets now (a throwaway group). */
+export type ReadRecord = ConsumedRecord & { partition: number; headers: Record<string, string> };
+
 export async function readTopic(
   brokers: string[],
   topic: string,
-  keep: (r: ConsumedRecord & { partition: number }) => boolean = () => true,
-): Promise<(ConsumedRecord & { partition: number })[]> {
+  keep: (r: ReadRecord) => boolean = () => true,
+): Promise<ReadRecord[]> {
   const kafka = testKafkaClient(brokers);
   const admin = kafka.admin();
   await admin.connect();
@@ -141,7 +149,7 @@ export async function readTopic(
     (await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, BigInt(o.high)]),
   );
   const pending = new Set([...ends].filter(([, end]) => end > 0n).map(([p]) => p));
-  const out: (ConsumedRecord & { partition: number })[] = [];
+  const out: ReadRecord[] = [];
   const groupId = `ingest-test-read-${randomBytes(6).toString('hex')}`;
   const consumer = kafka.consumer({ groupId });
   await consumer.connect();
