@@ -3,6 +3,7 @@ import { dmCommand } from './commands/dm-tap';
 import { serveCommand } from './commands/serve';
 import { simulateCommand } from './commands/simulate';
 import { transcriptCommand } from './commands/transcript';
+import { upCommand } from './commands/up';
 
 /** The `magicport` command tree; each command lives in its own file under commands/. */
 export function buildProgram(): Command {
@@ -12,5 +13,6 @@ export function buildProgram(): Command {
     .addCommand(dmCommand())
     .addCommand(serveCommand())
     .addCommand(simulateCommand())
-    .addCommand(transcriptCommand());
+    .addCommand(transcriptCommand())
+    .addCommand(upCommand());
 }
