@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { dmCommand } from './commands/dm-tap';
+import { migrateCommand } from './commands/migrate';
+import { rebuildCommand } from './commands/rebuild';
 import { serveCommand } from './commands/serve';
 import { simulateCommand } from './commands/simulate';
 import { transcriptCommand } from './commands/transcript';
@@ -11,6 +13,8 @@ export function buildProgram(): Command {
     .description('Record, query and replay the Xen HVM magic-ioport (PV driver unplug) protocol')
     .showHelpAfterError()
     .addCommand(dmCommand())
+    .addCommand(migrateCommand())
+    .addCommand(rebuildCommand())
     .addCommand(serveCommand())
     .addCommand(simulateCommand())
     .addCommand(transcriptCommand())
