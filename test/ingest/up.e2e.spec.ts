@@ -5,6 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '@magicport/store';
 import { buildCli, runCli } from '../support/recorder';
@@ -29,9 +30,10 @@ describe('magicport up', () => {
       /([\d,]+) events recorded and ingested/.exec(exit.stdout)?.[1]?.replace(/,/g, ''),
     );
     const printed = Object.fromEntries(
-      [...exit.stdout.replace(/\x1b\[[0-9;]*m/g, '').matchAll(/│ (\w+)\s+│ ([\d,]+)\s+│/g)].map(
-        (m) => [m[1], Number(m[2]!.replace(/,/g, ''))],
-      ),
+      [...stripVTControlCharacters(exit.stdout).matchAll(/│ (\w+)\s+│ ([\d,]+)\s+│/g)].map((m) => [
+        m[1],
+        Number(m[2]!.replace(/,/g, '')),
+      ]),
     );
     const store = await openStore({ mode: 'embedded', path, database: 'magicport' });
     try {
