@@ -90,7 +90,9 @@ export class TopicIngest {
       groupId: this.options.groupId,
       fromBeginning: true,
       partitionsConcurrently: this.options.partitionsConcurrently,
-      maxBytesPerPartition: 4 * 1024 * 1024,
+      // Big fetches make big ranges: each range costs a range-log row, one insert per kind and
+      // a commit, whatever its size (chDB inserts of a few thousand rows were most of the time).
+      maxBytesPerPartition: 8 * 1024 * 1024,
       sessionTimeoutMs: this.options.sessionTimeoutMs,
       onAssignment: (partitions) => this.onAssignment(partitions),
       onBatch: (batch) => this.onBatch(batch),
