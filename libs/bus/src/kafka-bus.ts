@@ -161,7 +161,7 @@ export class KafkaBus implements Bus {
         ? {}
         : {
             maxBytesPerPartition: options.maxBytesPerPartition,
-            maxBytes: Math.max(10 * 1024 * 1024, options.maxBytesPerPartition * 8),
+            maxBytes: Math.max(10 * 1024 * 1024, options.maxBytesPerPartition * 4),
           }),
       ...(options.sessionTimeoutMs === undefined
         ? {}
