@@ -37,6 +37,8 @@ export interface TopicIngestOptions {
   drainTimeoutMs: number;
   /** Off only for the control experiment that shows what the tokens prevent. */
   dedup: boolean;
+  /** Publish bad records to the DLQ; off, they are only counted (a replay's were sent before). */
+  deadLetters: boolean;
   sessionTimeoutMs: number;
 }
 
@@ -183,11 +185,13 @@ export class TopicIngest {
     }
     const { byTable, dead } = this.split(batch, planned.records);
     if (dead.length > 0) {
-      const records = dead.map((d) => dlqRecord(d, { topic, partition }));
-      const published = await this.persist('dlq-publish', batch, () =>
-        this.ports.bus.publish(DLQ_TOPIC, records),
-      );
-      if (!published.done) return false;
+      if (this.options.deadLetters) {
+        const records = dead.map((d) => dlqRecord(d, { topic, partition }));
+        const published = await this.persist('dlq-publish', batch, () =>
+          this.ports.bus.publish(DLQ_TOPIC, records),
+        );
+        if (!published.done) return false;
+      }
       const reasons = new Map<string, number>();
       for (const d of dead) reasons.set(d.code, (reasons.get(d.code) ?? 0) + 1);
       for (const [reason, count] of reasons) this.ports.observer.deadLettered(reason, count);
