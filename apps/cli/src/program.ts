@@ -5,8 +5,10 @@ import { dmCommand } from './commands/dm-tap';
 import { helpCommand } from './commands/help';
 import { migrateCommand } from './commands/migrate';
 import { rebuildCommand } from './commands/rebuild';
+import { serveCommand } from './commands/serve';
 import { simulateCommand } from './commands/simulate';
 import { transcriptCommand } from './commands/transcript';
+import { upCommand } from './commands/up';
 
 /** The `magicport` command tree; each command lives in its own file under commands/. */
 export function buildProgram(): Command {
@@ -20,8 +22,10 @@ export function buildProgram(): Command {
     .addCommand(dmCommand())
     .addCommand(migrateCommand())
     .addCommand(rebuildCommand())
+    .addCommand(serveCommand())
     .addCommand(simulateCommand())
-    .addCommand(transcriptCommand());
+    .addCommand(transcriptCommand())
+    .addCommand(upCommand());
   return program.addCommand(helpCommand(program));
 }
 
