@@ -35,7 +35,8 @@ export interface RecorderOptions {
   blacklist: BlacklistLookup;
   /**
    * The revision of the blacklist `blacklist` answers from, read at each lookup and recorded in
-   * the outcome of the handshake that made it (`blacklistRevision`); without it that is null.
+   * the outcome of the handshake that made it (`blacklistRevision`); without it, and for
+   * accesses another device model answered (`observe`), that is null.
    */
   blacklistRevision?: () => number;
   idleGapMs: number;
@@ -179,7 +180,8 @@ export class DeviceModelRecorder {
   ): void {
     this.accessing = true;
     this.session.observe(op, port, size, value, response, timeUs);
-    if (this.lookupRevision !== null) this.noteLookup();
+    // The device model that answered is not this one: its blacklist revision is unknown.
+    if (this.lookupRevision !== null) this.lookupRevision = this.answeredFrom = null;
     this.recorded(op, port, size, value, response, timeUs);
   }
 

@@ -114,4 +114,18 @@ describe('blacklistRevision in handshake outcomes', () => {
       ['host-1.dm-1#2', 'blacklist-ignored', 2],
     ]);
   });
+
+  it('is null for accesses another device model answered (a tap), even with a view given', () => {
+    const v = view([LINUX_1]);
+    const { r, outcomes } = recorder(v);
+    v.state.revision = 5;
+    r.observe('in', 0x10, 2, undefined, 0x49d2, T0);
+    r.observe('in', 0x12, 1, undefined, 1, T0 + 1);
+    r.observe('out', 0x12, 2, 3, undefined, T0 + 2);
+    r.observe('out', 0x10, 4, 1, undefined, T0 + 3);
+    r.observe('in', 0x10, 2, undefined, 0xd249, T0 + 4);
+    r.stop('guest-shutdown', T0 + 100);
+    expect(outcomes()).toEqual([['host-1.dm-1#1', 'blacklisted', null]]);
+    expect(v.state.lookups).toBe(1); // the profile's model did look up; its answer was not used
+  });
 });
