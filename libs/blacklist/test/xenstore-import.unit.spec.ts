@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseXenstoreDump, terminalSafe, unsanitiseValue } from '@magicport/blacklist';
+import {
+  parseXenstoreDump,
+  terminalSafe,
+  unsanitiseValue,
+  xenstoreEntriesOf,
+  xenstoreImportCommands,
+} from '@magicport/blacklist';
+import { add, given } from './blacklist-factory';
 
 const EXAMPLES = join(__dirname, '../../../examples/xenstore');
 const example = (name: string) => readFileSync(join(EXAMPLES, name), 'utf8');
@@ -126,5 +133,36 @@ describe('xenstore import', () => {
   it('makes text safe for a terminal', () => {
     expect(terminalSafe('a\u001b[2J\u009b\u202eb\\')).toBe('a\\u{1b}[2J\\u{9b}\\u{202e}b\\\\');
     expect(terminalSafe('x'.repeat(200), 5)).toBe('xxxxx...');
+  });
+});
+
+describe('xenstore and the blacklist', () => {
+  it('turns an import into add commands for the keys not listed yet', () => {
+    const { state } = given([add('linux', 1)]);
+    const dump = parseXenstoreDump(example('driver-blacklist.xenstore-ls-tree.txt'));
+    expect(xenstoreImportCommands(dump.entries, state, { actor: 'import-bot' })).toEqual([
+      {
+        kind: 'add',
+        product: 'xensource-windows',
+        build: 1234,
+        actor: 'import-bot',
+        reason: 'imported from xenstore (line 3)',
+      },
+      {
+        kind: 'add',
+        product: 'experimental',
+        build: 590080,
+        actor: 'import-bot',
+        reason: 'win-pv 9.1.0',
+      },
+    ]);
+  });
+
+  it('exports the listed entries with their reasons', () => {
+    const { state } = given([add('linux', 1, 'boot loop'), add('gplpv-windows', 2, 'BSOD')]);
+    expect(xenstoreEntriesOf(state)).toEqual([
+      { product: 'linux', build: 1, value: 'boot loop' },
+      { product: 'gplpv-windows', build: 2, value: 'BSOD' },
+    ]);
   });
 });
