@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { dmCommand } from './commands/dm-tap';
 import { helpCommand } from './commands/help';
+import { migrateCommand } from './commands/migrate';
+import { rebuildCommand } from './commands/rebuild';
 import { simulateCommand } from './commands/simulate';
 import { transcriptCommand } from './commands/transcript';
 
@@ -16,6 +18,8 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .helpCommand(false)
     .addCommand(dmCommand())
+    .addCommand(migrateCommand())
+    .addCommand(rebuildCommand())
     .addCommand(simulateCommand())
     .addCommand(transcriptCommand());
   return program.addCommand(helpCommand(program));
