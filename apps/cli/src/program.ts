@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { dmCommand } from './commands/dm-tap';
+import { serveCommand } from './commands/serve';
 import { simulateCommand } from './commands/simulate';
 import { transcriptCommand } from './commands/transcript';
 
@@ -9,6 +10,7 @@ export function buildProgram(): Command {
     .description('Record, query and replay the Xen HVM magic-ioport (PV driver unplug) protocol')
     .showHelpAfterError()
     .addCommand(dmCommand())
+    .addCommand(serveCommand())
     .addCommand(simulateCommand())
     .addCommand(transcriptCommand());
 }

@@ -110,7 +110,12 @@ export class Agent {
       throw new Error(`device-model instance ${options.dm} already exists`);
     const skipBelow = this.resumeFrom.get(options.dm) ?? 0;
     const recorder = new DeviceModelRecorder(
-      { host: this.options.host, ...options, blacklist: this.blacklist.view.lookup },
+      {
+        host: this.options.host,
+        ...options,
+        blacklist: this.blacklist.view.lookup,
+        blacklistRevision: () => this.blacklist.view.revision,
+      },
       (event) => {
         observe?.(event);
         if (event.seq >= skipBelow) this.enqueue(event);

@@ -1,4 +1,5 @@
 import {
+  CURRENT_VERSIONS,
   MAX_DOMID,
   UUID_PATTERN,
   type BlacklistEnvelope,
@@ -73,7 +74,8 @@ export function createEventStamper(options: GuestStreamOptions): EventStamper {
       const time = stream.time(timeMicros);
       const seq = stream.take();
       // One literal, fields in envelope order: a single object shape on the agent's hot path.
-      return { id: `${dm}:${seq}`, type, v: 1, time, host, dm, seq, vm, domid, boot, data };
+      const v = CURRENT_VERSIONS[type];
+      return { id: `${dm}:${seq}`, type, v, time, host, dm, seq, vm, domid, boot, data };
     },
     setBoot: (value) => {
       boot = checkBoot(value);
@@ -107,10 +109,10 @@ function openStream(options: StreamOptions) {
     time: (timeMicros?: number) => toEventTime(timeMicros ?? clock()),
     take: () => nextSeq++,
     /** The seq is taken only once the time converted, so a bad time leaves no gap. */
-    next<T extends string>(type: T, timeMicros?: number) {
+    next<T extends BlacklistEventType>(type: T, timeMicros?: number) {
       const time = toEventTime(timeMicros ?? clock());
       const seq = nextSeq++;
-      return { id: `${dm}:${seq}`, type, v: 1 as const, time, host, dm, seq };
+      return { id: `${dm}:${seq}`, type, v: CURRENT_VERSIONS[type], time, host, dm, seq };
     },
   };
 }
