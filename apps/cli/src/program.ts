@@ -1,5 +1,9 @@
 import { Command } from 'commander';
+import { blacklistCommand } from './commands/blacklist';
 import { dmCommand } from './commands/dm-tap';
+import { fleetCommand } from './commands/fleet';
+import { logsCommand } from './commands/logs';
+import { replayCommand } from './commands/replay';
 import { serveCommand } from './commands/serve';
 import { simulateCommand } from './commands/simulate';
 import { transcriptCommand } from './commands/transcript';
@@ -12,5 +16,9 @@ export function buildProgram(): Command {
     .addCommand(dmCommand())
     .addCommand(serveCommand())
     .addCommand(simulateCommand())
-    .addCommand(transcriptCommand());
+    .addCommand(transcriptCommand())
+    .addCommand(fleetCommand())
+    .addCommand(blacklistCommand())
+    .addCommand(replayCommand())
+    .addCommand(logsCommand());
 }

@@ -1,4 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import type { MagicportConfig } from '@magicport/config';
+import type { Logger } from 'pino';
+import { ApiModule } from './api/api.module';
 import { TerminusModule } from '@nestjs/terminus';
 import { HealthController } from './health/health.controller';
 import { IngestModule } from './ingest/ingest.module';
@@ -7,10 +10,12 @@ import { ServerRuntime } from './server-runtime';
 
 @Module({})
 export class AppModule {
-  static register(runtime: ServerRuntime): DynamicModule {
+  static register(runtime: ServerRuntime, api: MagicportConfig['api'], log: Logger): DynamicModule {
     return {
       module: AppModule,
-      imports: [TerminusModule.forRoot({ logger: false }), IngestModule.register(runtime)],
+      imports: [TerminusModule.forRoot({ logger: false }), IngestModule.register(runtime),
+        ApiModule.register(runtime, api, log),
+      ],
       controllers: [HealthController, MetricsController],
       providers: [{ provide: ServerRuntime, useValue: runtime }],
     };

@@ -70,7 +70,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       },
     );
     const runtime = new ServerRuntime(store, bus, ingest, metrics, () => migrationStatus(store));
-    const app = await NestFactory.create(AppModule.register(runtime), {
+    const app = await NestFactory.create(AppModule.register(runtime, config.api, logger), {
       logger: new NestPinoLogger(logger),
       abortOnError: false,
     });

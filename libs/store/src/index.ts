@@ -7,3 +7,4 @@ export { PINNED_SETTINGS } from './clickhouse-connection';
 export * from './open-store';
 export * from './raw';
 export * from './migrations';
+export * from './reports/api';
