@@ -27,7 +27,7 @@ export async function replayBoot(api: ApiContext, q: ReplayRequest) {
   const { boot, selected } = await chooseBoot(api, q);
   const instances = await bootInstances(api.store, { vm: q.vm, boot }, api.limits);
   const recordedAll = await guestHandshakes(api.store, { vm: q.vm, boot, limit: 100_000 }, api.limits);
-  const dm = selected?.dm ?? instances[0]?.dm ?? recordedAll[0]?.dm;
+  const dm = selected?.dm ?? recordedAll[0]?.dm ?? instances[0]?.dm;
   if (dm === undefined) throw notFound(`guest ${q.vm} has no recorded boot ${boot}`);
   const instance = instances.find((i) => i.dm === dm);
   const recorded = recordedAll.filter((h) => h.dm === dm);

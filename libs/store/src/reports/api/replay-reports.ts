@@ -96,6 +96,8 @@ export async function guestHandshakes(
 /** The device-model instance a boot ran on, as its dm.started recorded it. */
 export interface BootInstance {
   dm: string;
+  /** The boot the instance started at (later boots on it have no dm.started of their own). */
+  boot: number;
   host: string;
   profile: string;
   enforceBlacklist: boolean;
@@ -130,7 +132,7 @@ export interface BootRecording {
   logLines: ReplayLogRow[];
 }
 
-/** The device-model instances a guest's boot ran on. */
+/** The device-model instances a guest started on up to `boot`, latest first. */
 export async function bootInstances(
   store: ClickHouseStore,
   q: { vm: string; boot: number },
@@ -139,14 +141,15 @@ export async function bootInstances(
   const rows = await limitedQuery<Record<string, unknown>>(
     store,
     'boot-instances',
-    `SELECT dm, host, profile, enforce_blacklist, idle_gap_ms, log_byte_accesses, source
-     FROM dm_instances WHERE vm = {vm:UUID} AND boot = {boot:UInt64} AND event = 'dm.started'
-     ORDER BY time, dm LIMIT 100`,
+    `SELECT dm, boot, host, profile, enforce_blacklist, idle_gap_ms, log_byte_accesses, source
+     FROM dm_instances WHERE vm = {vm:UUID} AND boot <= {boot:UInt64} AND event = 'dm.started'
+     ORDER BY boot DESC, time DESC, dm LIMIT 100`,
     { vm: q.vm, boot: q.boot },
     limits,
   );
   return rows.map((r) => ({
     dm: r.dm as string,
+    boot: n64(r.boot),
     host: r.host as string,
     profile: r.profile as string,
     enforceBlacklist: r.enforce_blacklist as boolean,
