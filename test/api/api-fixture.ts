@@ -71,11 +71,11 @@ export interface FleetRun {
 }
 
 /** `magicport simulate` of a small fleet starting at `start` (its own time range), to the broker. */
-export async function simulate(brokers: string, seed: number, start: string, extra: string[] = []): Promise<FleetRun> {
+export async function simulate(brokers: string, seed: number, start: string, extra: string[] = [], guests = 200): Promise<FleetRun> {
   const dir = await mkdtemp(join(tmpdir(), 'magicport-api-'));
   try {
     const manifest = join(dir, 'manifest.json');
-    const args = [...simulateArgs({ seed, hosts: 10, guests: 200, boots: 2, brokers, journal: join(dir, 'journal'), manifest }), '--start', start, ...extra];
+    const args = [...simulateArgs({ seed, hosts: 10, guests, boots: 2, brokers, journal: join(dir, 'journal'), manifest }), '--start', start, ...extra];
     const exit = await runCli(args, 120_000);
     if (exit.code !== 0) throw new Error(`simulate failed (${exit.code}): ${exit.stderr}`);
     return { seed, start, manifest: JSON.parse(await readFile(manifest, 'utf8')) as FleetManifest };

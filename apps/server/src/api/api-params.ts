@@ -50,7 +50,7 @@ function compiled<T extends TSchema>(schema: T): TypeCheck<T> {
  * misspelt filter is not silently ignored.
  */
 export function parseInput<T extends TSchema>(schema: T, raw: unknown, where: 'query' | 'body'): Static<T> {
-  const value = where === 'query' ? Value.Default(schema, Value.Convert(schema, { ...(raw as object) })) : raw;
+  const value = where === 'query' ? Value.Default(schema, convertQuery(schema, raw)) : raw;
   const check = compiled(schema);
   if (check.Check(value)) return value as Static<T>;
   const error = check.Errors(value).First();
@@ -66,6 +66,23 @@ export function parseInput<T extends TSchema>(schema: T, raw: unknown, where: 'q
     detail = `${path}: ${expected ? `expected ${expected}` : (error?.message ?? 'invalid value')}`;
   }
   throw badRequest(detail, { parameter: path });
+}
+
+/**
+ * Query strings as the schema's types: only plain decimal integers become numbers and only
+ * true/false become booleans (TypeBox's Convert reads "1e309" or "1.5" as 1, which would turn a
+ * bad parameter into a silently different one).
+ */
+function convertQuery(schema: TSchema, raw: unknown): Record<string, unknown> {
+  const input = { ...(raw as Record<string, unknown>) };
+  const properties = (schema as unknown as TObject).properties ?? {};
+  for (const [name, value] of Object.entries(input)) {
+    const type = (properties[name] as { type?: string } | undefined)?.type;
+    if (typeof value !== 'string') continue;
+    if ((type === 'integer' || type === 'number') && /^-?\d{1,20}$/.test(value)) input[name] = Number(value);
+    if (type === 'boolean' && (value === 'true' || value === 'false')) input[name] = value === 'true';
+  }
+  return input;
 }
 
 /** `2026-03-01` or `2026-03-01T12:00:00.5Z` as ClickHouse DateTime64(6) text, a real calendar day. */

@@ -54,7 +54,10 @@ export class ProblemFilter implements ExceptionFilter {
     }
     if (error instanceof BlacklistWriteConflictError) return body(409, 'Conflict', error.message, { code: error.code });
     if (error instanceof TokenConfigError) return body(500, 'Internal Server Error', 'the server has a bad token configuration');
-    if (error instanceof StoreError) return storeProblem(error, body);
+    // By name too: the store's module may be loaded twice (built output and sources under test).
+    if (error instanceof StoreError || (error instanceof Error && error.name === 'StoreError')) {
+      return storeProblem(error as StoreError, body);
+    }
     // Duck-typed: the platform adapter may load its own copy of @nestjs/common (ESM and CJS).
     if (error instanceof HttpException || isHttpException(error)) {
       const status = error.getStatus();
@@ -71,6 +74,16 @@ export class ProblemFilter implements ExceptionFilter {
 type BodyFn = (status: number, title: string, detail: string, extra?: object) => ProblemBody;
 
 function storeProblem(error: StoreError, body: BodyFn): ProblemBody {
+  // chDB does not always name the type; its message does.
+  if (/cannot compile re2|CANNOT_COMPILE_REGEXP/i.test(error.message)) {
+    return body(400, 'Bad Request', 'grep: not a valid RE2 regular expression (https://github.com/google/re2/wiki/Syntax)', { parameter: 'grep' });
+  }
+  if (/TIMEOUT_EXCEEDED|Timeout exceeded/i.test(error.message) && error.clickhouseType === undefined) {
+    return body(504, 'Gateway Timeout', 'the query ran past its time limit (MAGICPORT_QUERY_TIMEOUT_S): narrow the time range or add filters');
+  }
+  if (/MEMORY_LIMIT_EXCEEDED|Memory limit .*exceeded/i.test(error.message) && error.clickhouseType === undefined) {
+    return body(503, 'Service Unavailable', 'the query needed more memory than its limit (MAGICPORT_QUERY_MAX_MEMORY_MB): narrow the time range or add filters');
+  }
   switch (error.clickhouseType) {
     case 'TIMEOUT_EXCEEDED':
       return body(504, 'Gateway Timeout', 'the query ran past its time limit (MAGICPORT_QUERY_TIMEOUT_S): narrow the time range or add filters');
@@ -79,7 +92,7 @@ function storeProblem(error: StoreError, body: BodyFn): ProblemBody {
     case 'TOO_MANY_SIMULTANEOUS_QUERIES':
       return body(503, 'Service Unavailable', 'ClickHouse is busy with other queries: try again shortly');
     case 'CANNOT_COMPILE_REGEXP':
-      return body(400, 'Bad Request', 'grep: not a valid RE2 regular expression');
+      return body(400, 'Bad Request', 'grep: not a valid RE2 regular expression', { parameter: 'grep' });
   }
   if (error.kind !== 'permanent') {
     return body(503, 'Service Unavailable', 'ClickHouse is not answering: try again shortly (see /health/ready)');

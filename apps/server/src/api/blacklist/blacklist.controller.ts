@@ -142,6 +142,7 @@ export class BlacklistController {
   }
 
   @Post('import')
+  @HttpCode(200)
   async import(@Req() request: Request) {
     const { actor } = this.api.accept(BLACKLIST_IMPORT, request);
     const body = parseInput(BLACKLIST_IMPORT.body, request.body, 'body');
