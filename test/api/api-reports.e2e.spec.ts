@@ -100,6 +100,45 @@ describe('fleet reports equal the simulator manifest', () => {
   });
 });
 
+describe('CLI over HTTP', () => {
+  it('blacklist ls/history/hits, replay and logs print JSON equal to the API; tables for people', async () => {
+    const list = await api<Row>(url, '/api/v1/blacklist');
+    const ls = await runCli(['blacklist', 'ls', '--server', url, '--json'], 60_000);
+    expect(ls.code, ls.stderr).toBe(0);
+    expect(JSON.parse(ls.stdout)).toEqual(list.body);
+    const table = await runCli(['blacklist', 'ls', '--server', url], 60_000);
+    expect(table.stdout).toContain(`revision ${list.body.revision as number}`);
+
+    const run = runs[0]!;
+    const [hit] = (await api<{ items: Row[] }>(url, `/api/v1/blacklist/hits?from=${run.start.slice(0, 10)}&limit=1`)).body.items;
+    const vm = hit!.vm as string;
+    const replay = await runCli(['replay', vm, '--boot', String(hit!.boot), '--server', url, '--json'], 60_000);
+    expect(replay.code, replay.stderr).toBe(0);
+    expect(JSON.parse(replay.stdout)).toMatchObject({ vm, boot: hit!.boot, matches: true });
+    const upstream = await runCli(['replay', vm, '--boot', String(hit!.boot), '--profile', 'qemu-upstream', '--server', url], 60_000);
+    expect(upstream.code, upstream.stderr).toBe(0);
+    expect(upstream.stdout).toMatch(/differences:/);
+    expect(upstream.stdout).toContain('"field":"blacklisted"');
+
+    const logs = await api<{ items: Row[] }>(url, `/api/v1/guests/${vm}/logs?limit=1000`);
+    const cliLogs = await runCli(['logs', vm, '--server', url, '--json'], 60_000);
+    expect(cliLogs.code, cliLogs.stderr).toBe(0);
+    expect(JSON.parse(cliLogs.stdout)).toEqual(logs.body.items);
+    const bad = await runCli(['logs', vm, '--grep', '(', '--server', url], 60_000);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^magicport: grep: not a valid RE2 regular expression/);
+  });
+
+  it('says how to start the server when none answers, with exit code 69; 401 without a token is exit 4', async () => {
+    const down = await runCli(['fleet', 'builds', '--server', 'http://127.0.0.1:9'], 60_000);
+    expect(down.code).toBe(69);
+    expect(down.stderr).toMatch(/no magicport server answers at http:\/\/127\.0\.0\.1:9 .*magicport serve/);
+    const noToken = await runCli(['blacklist', 'add', 'linux', '5', '--reason', 'x', '--server', url], 60_000);
+    expect(noToken.code).toBe(4);
+    expect(noToken.stderr).toMatch(/bearer token.*pass --token or set MAGICPORT_TOKEN/);
+  });
+});
+
 describe('replay', () => {
   it('replays every boot of every guest of one run to its recorded outcomes', async () => {
     const run = runs[0]!;
