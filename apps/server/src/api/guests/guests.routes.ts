@@ -68,7 +68,10 @@ export const GUEST_REPLAY = route({
         }),
       ),
       asOf: Type.Optional(P.revision),
-      keys: Type.Optional(Type.String({ maxLength: 65536, description: 'comma-separated blacklist keys like /mh/driver-blacklist/linux/1' })),
+      // Bounded so the URL stays within Node's 16 KiB request-header limit.
+      keys: Type.Optional(
+        Type.String({ maxLength: 8192, pattern: '^[A-Za-z0-9/,._+-]*$', description: 'comma-separated blacklist keys like /mh/driver-blacklist/linux/1' }),
+      ),
       timelineLimit: Type.Optional(Type.Integer({ minimum: 0, maximum: 100000, description: 'timeline entries returned, 0 to 100000 (default 5000)' })),
     },
     { additionalProperties: false },
