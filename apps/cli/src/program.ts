@@ -5,6 +5,8 @@ import { fleetCommand } from './commands/fleet';
 import { logsCommand } from './commands/logs';
 import { replayCommand } from './commands/replay';
 import { serveCommand } from './commands/serve';
+import { migrateCommand } from './commands/migrate';
+import { rebuildCommand } from './commands/rebuild';
 import { simulateCommand } from './commands/simulate';
 import { transcriptCommand } from './commands/transcript';
 
@@ -15,6 +17,8 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .addCommand(dmCommand())
     .addCommand(serveCommand())
+    .addCommand(migrateCommand())
+    .addCommand(rebuildCommand())
     .addCommand(simulateCommand())
     .addCommand(transcriptCommand())
     .addCommand(fleetCommand())

@@ -1,4 +1,5 @@
 import {
+  HandshakeOutcomeSchema,
   createBlacklistStamper,
   createEventStamper,
   encodeLogBytes,
@@ -43,8 +44,15 @@ export function guestStamper(options: GuestOptions = {}) {
 
 export const LOG_LINE = Buffer.from('xen|Init: version 9.1.0\r\u00ff', 'latin1');
 
+/**
+ * handshake.outcome v2 (libs/blacklist's change) adds a required `blacklistRevision`; these
+ * samples are valid events before and after it lands.
+ */
+const V2 = 'blacklistRevision' in HandshakeOutcomeSchema.properties;
+
 export function outcomeData(overrides: Partial<HandshakeOutcomeData> = {}): HandshakeOutcomeData {
   return {
+    ...(V2 ? { blacklistRevision: null } : {}),
     handshakeId: 'dm-7:1',
     result: 'unplugged',
     protocolVersion: 1,
@@ -61,7 +69,7 @@ export function outcomeData(overrides: Partial<HandshakeOutcomeData> = {}): Hand
     endTime: '2026-03-01T12:00:00.000020Z',
     accessCount: 6,
     ...overrides,
-  };
+  } as HandshakeOutcomeData;
 }
 
 export function logData(
