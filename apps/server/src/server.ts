@@ -76,7 +76,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     });
     await app.listen(config.http.port, config.http.host);
     const url = (await app.getUrl()).replace('[::1]', 'localhost');
-    logger.info({ url, brokers: bus.kind === 'kafka' ? config.kafka.brokers : 'in-process' }, 'magicport server listening');
+    logger.info(
+      { url, brokers: bus.kind === 'kafka' ? config.kafka.brokers : 'in-process' },
+      'magicport server listening',
+    );
     const ownBus = options.bus ? null : bus;
     return {
       url,

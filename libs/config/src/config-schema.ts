@@ -26,6 +26,10 @@ export interface MagicportConfig {
     maxRecordBytes: number;
     /** Apply pending migrations at start. */
     migrate: boolean;
+    /** How long the group waits for a member that stopped heartbeating (a killed server). */
+    sessionTimeoutMs: number;
+    /** Dedup tokens on inserts; off only to show what they prevent (the crash test's control). */
+    dedup: boolean;
   };
   api: {
     /** `name:sha256hex` entries (see @magicport/blacklist parseTokens); empty = every write refused. */
@@ -54,6 +58,8 @@ export const CONFIG_KEYS = {
   MAGICPORT_INGEST_CONCURRENCY: 'an integer from 1 to 64',
   MAGICPORT_MAX_RECORD_BYTES: 'an integer from 1024 to 104857600',
   MAGICPORT_MIGRATE: '0 or 1',
+  MAGICPORT_KAFKA_SESSION_TIMEOUT_MS: 'an integer from 6000 to 300000',
+  MAGICPORT_INGEST_DEDUP: '1, or 0 for the crash test control only',
   MAGICPORT_BLACKLIST_TOKENS: 'name:sha256hex entries separated by commas (write tokens, stored as hashes)',
   MAGICPORT_API_READS: 'open or token',
   MAGICPORT_QUERY_TIMEOUT_S: 'an integer from 1 to 3600 (seconds per API query)',

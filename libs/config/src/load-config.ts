@@ -11,7 +11,9 @@ export interface ConfigProblem {
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
   constructor(readonly problems: readonly ConfigProblem[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  - ${p.key}: ${p.message}`).join('\n')}`);
+    super(
+      `invalid configuration:\n${problems.map((p) => `  - ${p.key}: ${p.message}`).join('\n')}`,
+    );
   }
 }
 
@@ -29,7 +31,15 @@ export interface LoadConfigOptions {
   isTTY?: boolean;
 }
 
-const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+const LOG_LEVELS: readonly LogLevel[] = [
+  'trace',
+  'debug',
+  'info',
+  'warn',
+  'error',
+  'fatal',
+  'silent',
+];
 const BROKER = /^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:.]+\]:\d{1,5}$/;
 const GROUP_ID = /^[A-Za-z0-9._-]{1,200}$/;
 
@@ -49,7 +59,10 @@ export function loadConfig(
     const value = raw?.trim() ? raw.trim() : undefined;
     const label = flag ? `${key} (${flag.flag})` : key;
     const bad = (got: string) =>
-      problems.push({ key: label, message: `expected ${CONFIG_KEYS[key]}, got ${JSON.stringify(got)}` });
+      problems.push({
+        key: label,
+        message: `expected ${CONFIG_KEYS[key]}, got ${JSON.stringify(got)}`,
+      });
     return { value, bad, label };
   };
   const oneOf = <T extends string>(key: ConfigKey, allowed: readonly T[], fallback: T): T => {
@@ -69,12 +82,17 @@ export function loadConfig(
   };
 
   const brokersRead = read('KAFKA_BROKERS');
-  const brokers = brokersRead.value?.split(',').map((b) => b.trim()).filter(Boolean) ?? [];
+  const brokers =
+    brokersRead.value
+      ?.split(',')
+      .map((b) => b.trim())
+      .filter(Boolean) ?? [];
   const badBrokers = brokers.filter((b) => !BROKER.test(b));
   if (badBrokers.length > 0) brokersRead.bad(badBrokers.join(','));
 
   const groupRead = read('MAGICPORT_INGEST_GROUP');
-  if (groupRead.value !== undefined && !GROUP_ID.test(groupRead.value)) groupRead.bad(groupRead.value);
+  if (groupRead.value !== undefined && !GROUP_ID.test(groupRead.value))
+    groupRead.bad(groupRead.value);
 
   const config: Omit<MagicportConfig, 'store'> = {
     kafka: {
@@ -88,7 +106,9 @@ export function loadConfig(
     },
     log: {
       level: oneOf('MAGICPORT_LOG_LEVEL', LOG_LEVELS, 'info'),
-      pretty: oneOf('MAGICPORT_LOG_FORMAT', ['json', 'pretty'], options.isTTY ? 'pretty' : 'json') === 'pretty',
+      pretty:
+        oneOf('MAGICPORT_LOG_FORMAT', ['json', 'pretty'], options.isTTY ? 'pretty' : 'json') ===
+        'pretty',
     },
     ingest: {
       groupId: groupRead.value ?? 'magicport-ingest',
@@ -96,6 +116,8 @@ export function loadConfig(
       partitionsConcurrently: integer('MAGICPORT_INGEST_CONCURRENCY', 1, 64, 2),
       maxRecordBytes: integer('MAGICPORT_MAX_RECORD_BYTES', 1024, 100 * 1024 * 1024, 1024 * 1024),
       migrate: oneOf('MAGICPORT_MIGRATE', ['0', '1'], '1') === '1',
+      sessionTimeoutMs: integer('MAGICPORT_KAFKA_SESSION_TIMEOUT_MS', 6_000, 300_000, 30_000),
+      dedup: oneOf('MAGICPORT_INGEST_DEDUP', ['0', '1'], '1') === '1',
     },
     api: {
       blacklistTokens: read('MAGICPORT_BLACKLIST_TOKENS').value ?? '',

@@ -23,12 +23,27 @@ export function serveCommand(): Command {
   return new Command('serve')
     .description('ingest the Kafka topics into ClickHouse, serve /health and /metrics')
     .option('--brokers <list>', 'Kafka bootstrap servers (default: $KAFKA_BROKERS)')
-    .option('--clickhouse-url <url>', 'ClickHouse server (default: $CLICKHOUSE_URL; none = embedded chDB)')
-    .option('--clickhouse-path <dir>', 'embedded chDB data directory (default: $MAGICPORT_CLICKHOUSE_PATH or ./.magicport/clickhouse)')
-    .option('--listen-host <address>', 'HTTP listen address (default: $MAGICPORT_HTTP_HOST or 127.0.0.1)')
+    .option(
+      '--clickhouse-url <url>',
+      'ClickHouse server (default: $CLICKHOUSE_URL; none = embedded chDB)',
+    )
+    .option(
+      '--clickhouse-path <dir>',
+      'embedded chDB data directory (default: $MAGICPORT_CLICKHOUSE_PATH or ./.magicport/clickhouse)',
+    )
+    .option(
+      '--listen-host <address>',
+      'HTTP listen address (default: $MAGICPORT_HTTP_HOST or 127.0.0.1)',
+    )
     .option('--port <n>', 'HTTP port, 0 = any free one (default: $MAGICPORT_HTTP_PORT or 8080)')
-    .option('--group <id>', 'ingest consumer group (default: $MAGICPORT_INGEST_GROUP or magicport-ingest)')
-    .option('--log-level <level>', 'trace, debug, info, warn, error (default: $MAGICPORT_LOG_LEVEL or info)')
+    .option(
+      '--group <id>',
+      'ingest consumer group (default: $MAGICPORT_INGEST_GROUP or magicport-ingest)',
+    )
+    .option(
+      '--log-level <level>',
+      'trace, debug, info, warn, error (default: $MAGICPORT_LOG_LEVEL or info)',
+    )
     .option('--no-migrate', 'do not apply pending schema migrations at start')
     .action(async (flags: ServeFlags) => {
       const config = loadConfig(process.env, {

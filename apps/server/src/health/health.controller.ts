@@ -23,18 +23,19 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   ready() {
-    return this.health.check([
-      () => this.bus(),
-      () => this.clickhouse(),
-      () => this.migrations(),
-    ]);
+    return this.health.check([() => this.bus(), () => this.clickhouse(), () => this.migrations()]);
   }
 
   private bus() {
     const bus = this.indicators.check('kafka');
     const { ingest } = this.runtime;
     const assignment = ingest.assignment();
-    if (!ingest.joined) return bus.down({ kind: this.runtime.bus.kind, message: 'no partitions assigned yet', assignment });
+    if (!ingest.joined)
+      return bus.down({
+        kind: this.runtime.bus.kind,
+        message: 'no partitions assigned yet',
+        assignment,
+      });
     return bus.up({ kind: this.runtime.bus.kind, assignment });
   }
 

@@ -5,11 +5,19 @@ import { TopicIngest, type TopicIngestOptions, type TopicIngestPorts } from './t
 export type IngestSettings = MagicportConfig['ingest'] & {
   /** Appended to topic names in dedup tokens (embedded mode: a run id; see TopicIngestOptions). */
   tokenSuffix?: string;
-  dedup?: boolean;
   drainTimeoutMs?: number;
   retry?: TopicIngestOptions['retry'];
   topics?: readonly string[];
 };
+
+/**
+ * The consumer group of one topic's ingest: the configured one for the events topic, a group of
+ * its own for every other topic (kafkajs's assigner expects all members of a group to subscribe
+ * to the same topics).
+ */
+export function ingestGroupId(groupId: string, topic: string): string {
+  return topic === EVENTS_TOPIC ? groupId : `${groupId}.${topic}`;
+}
 
 /** The ingest of every magicport topic: guest events and blacklist changes, the same way. */
 export class Ingest {
@@ -22,16 +30,15 @@ export class Ingest {
         new TopicIngest(
           {
             topic,
-            // One group per topic: kafkajs's assigner expects every member of a group to
-            // subscribe to the same topics.
-            groupId: topic === EVENTS_TOPIC ? settings.groupId : `${settings.groupId}.${topic}`,
+            groupId: ingestGroupId(settings.groupId, topic),
             tokenTopic: settings.tokenSuffix ? `${topic}~${settings.tokenSuffix}` : topic,
             maxRangeRows: settings.maxRangeRows,
             maxRecordBytes: settings.maxRecordBytes,
             partitionsConcurrently: settings.partitionsConcurrently,
             retry: settings.retry ?? { initialDelayMs: 200, maxDelayMs: 5_000 },
             drainTimeoutMs: settings.drainTimeoutMs ?? 10_000,
-            dedup: settings.dedup ?? true,
+            dedup: settings.dedup,
+            sessionTimeoutMs: settings.sessionTimeoutMs,
           },
           ports,
         ),

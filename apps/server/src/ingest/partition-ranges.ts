@@ -57,7 +57,8 @@ export function resumeFrom<R extends Positioned>(
   recorded: OffsetRange | null,
   firstDelivered: bigint,
 ): { state: PartitionState<R>; warning: RangeWarning | null } {
-  if (recorded === null || firstDelivered > recorded.last) return { state: { mode: 'free' }, warning: null };
+  if (recorded === null || firstDelivered > recorded.last)
+    return { state: { mode: 'free' }, warning: null };
   if (firstDelivered === recorded.first) {
     return { state: { mode: 'rebuilding', range: recorded, held: [] }, warning: null };
   }

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { BatchOutcome, Bus, ConsumedBatch, ConsumedRecord, Subscription } from '@magicport/bus';
+import type {
+  BatchOutcome,
+  Bus,
+  ConsumedBatch,
+  ConsumedRecord,
+  Subscription,
+} from '@magicport/bus';
 import { DLQ_TOPIC, type MagicportEvent } from '@magicport/events';
 import type { IngestLog, IngestObserver, RangeLog, RawSink } from './ingest-ports';
 import {
@@ -31,6 +37,7 @@ export interface TopicIngestOptions {
   drainTimeoutMs: number;
   /** Off only for the control experiment that shows what the tokens prevent. */
   dedup: boolean;
+  sessionTimeoutMs: number;
 }
 
 export interface TopicIngestPorts {
@@ -82,7 +89,7 @@ export class TopicIngest {
       fromBeginning: true,
       partitionsConcurrently: this.options.partitionsConcurrently,
       maxBytesPerPartition: 4 * 1024 * 1024,
-      sessionTimeoutMs: 30_000,
+      sessionTimeoutMs: this.options.sessionTimeoutMs,
       onAssignment: (partitions) => this.onAssignment(partitions),
       onBatch: (batch) => this.onBatch(batch),
     });
@@ -170,7 +177,13 @@ export class TopicIngest {
       for (const d of dead) reasons.set(d.code, (reasons.get(d.code) ?? 0) + 1);
       for (const [reason, count] of reasons) this.ports.observer.deadLettered(reason, count);
       this.ports.log.warn(
-        { topic, partition, first: String(range.first), last: String(range.last), dead: Object.fromEntries(reasons) },
+        {
+          topic,
+          partition,
+          first: String(range.first),
+          last: String(range.last),
+          dead: Object.fromEntries(reasons),
+        },
         'records sent to the DLQ',
       );
     }
@@ -235,7 +248,14 @@ export class TopicIngest {
       onRetry: (error, attempt, delayMs) => {
         this.ports.observer.retried(operation);
         this.ports.log.warn(
-          { topic: batch.topic, partition: batch.partition, operation, attempt, delayMs, err: describe(error) },
+          {
+            topic: batch.topic,
+            partition: batch.partition,
+            operation,
+            attempt,
+            delayMs,
+            err: describe(error),
+          },
           `${operation} failed; retrying`,
         );
       },
