@@ -9,3 +9,4 @@ export * from './topic/writer-stream';
 export * from './xenstore/xenstore-escape';
 export * from './xenstore/xenstore-export';
 export * from './xenstore/xenstore-import';
+export * from './xenstore/xenstore-blacklist';

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { checkEvent, type DecodeErrorCode } from '@magicport/events';
+import {
+  checkEvent,
+  guestLogAttribution,
+  type DecodeErrorCode,
+  type GuestLogData,
+} from '@magicport/events';
 import { sampleEvents } from './sample-events';
 
 type Json = Record<string, unknown> & { data: Record<string, unknown> };
@@ -279,6 +284,24 @@ const cases: [string, unknown, DecodeErrorCode, string][] = [
     'invalid-payload',
     '/data/product: Expected a product name: 1-64 of [A-Za-z0-9._+-], not starting with a symbol, got "a/b"',
   ],
+  [
+    'product nobody registered (no key the device model would look up)',
+    broken(blacklistAdd, (e) => {
+      e.data.product = 'windows';
+      e.data.key = '/mh/driver-blacklist/windows/590080';
+    }),
+    'invalid-payload',
+    '/data/product: is not a registered product name: "windows"',
+  ],
+  [
+    'a build of 2^31 keyed the way qemu-traditional prints it',
+    broken(blacklistAdd, (e) => {
+      e.data.build = 0xffffffff;
+      e.data.key = '/mh/driver-blacklist/xensource-windows/-1';
+    }),
+    'invalid-payload',
+    '/data/key: must be "/mh/driver-blacklist/xensource-windows/4294967295", got "/mh/driver-blacklist/xensource-windows/-1"',
+  ],
 ];
 
 describe('validation names the breach precisely', () => {
@@ -297,5 +320,29 @@ describe('validation names the breach precisely', () => {
 
   it('the unbroken samples pass (control)', () => {
     for (const event of sampleEvents()) expect(checkEvent(event).ok).toBe(true);
+  });
+});
+
+describe('guest.log attribution (optional, absent = guest)', () => {
+  it('accepts a line without it (as written before it existed) and reads it as guest', () => {
+    expect(logLine!.data.attribution).toBeUndefined();
+    const checked = checkEvent(logLine);
+    expect(checked.ok).toBe(true);
+    expect(guestLogAttribution(logLine!.data as GuestLogData)).toBe('guest');
+  });
+
+  it('accepts unattributed and guest, and refuses any other value', () => {
+    for (const attribution of ['unattributed', 'guest'] as const) {
+      const value = broken(logLine, (e) => (e.data.attribution = attribution));
+      expect(checkEvent(value).ok).toBe(true);
+      expect(guestLogAttribution((value as Json).data as GuestLogData)).toBe(attribution);
+    }
+    expect(checkEvent(broken(logLine, (e) => (e.data.attribution = 'device-model')))).toStrictEqual(
+      {
+        ok: false,
+        code: 'invalid-payload',
+        reason: '/data/attribution: Expected one of "guest", "unattributed", got "device-model"',
+      },
+    );
   });
 });

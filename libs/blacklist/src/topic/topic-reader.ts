@@ -25,15 +25,26 @@ export async function readBlacklistTopic(bus: Bus, topic: string): Promise<Black
       `blacklist topic ${topic} has ${partitions} partitions; it needs exactly 1 (one order of revisions)`,
     );
   }
-  const history = new BlacklistHistory();
-  const rejected: RejectedBlacklistRecord[] = [];
-  await bus.scanSince(topic, 0, (record) => {
-    const event = blacklistEventOf(record.value);
-    if (typeof event === 'string') rejected.push({ offset: record.offset, reason: event });
-    else history.apply(event);
-  });
-  return { history, rejected };
+  for (let attempt = 1; ; attempt++) {
+    const history = new BlacklistHistory();
+    const rejected: RejectedBlacklistRecord[] = [];
+    try {
+      await bus.scanSince(topic, 0, (record) => {
+        const event = blacklistEventOf(record.value);
+        if (typeof event === 'string') rejected.push({ offset: record.offset, reason: event });
+        else history.apply(event);
+      });
+      return { history, rejected };
+    } catch (err) {
+      // A scan only reads, so a failed one (a group coordinator still loading, a broker
+      // moving) is simply read again from the start, a few times.
+      if (attempt >= SCAN_ATTEMPTS) throw err;
+      await new Promise((r) => setTimeout(r, 250 * attempt));
+    }
+  }
 }
+
+const SCAN_ATTEMPTS = 5;
 
 /** The blacklist event a record holds, or why it holds none. */
 export function blacklistEventOf(value: Buffer): BlacklistEvent | string {

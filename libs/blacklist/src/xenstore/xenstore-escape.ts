@@ -65,6 +65,9 @@ export function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
+// eslint-disable-next-line no-control-regex -- control characters are what it escapes
+const UNPRINTABLE = /[\\\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
 /**
  * `text` made safe to print on a terminal in an error message: control characters (C0, DEL,
  * C1, which holds the CSI that starts escape sequences) and bidirectional overrides as escapes,
@@ -72,7 +75,7 @@ export function shellQuote(text: string): string {
  */
 export function terminalSafe(text: string, max = 120): string {
   const cut = text.length > max ? `${text.slice(0, max)}...` : text;
-  return cut.replace(/[\\\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (ch) =>
+  return cut.replace(UNPRINTABLE, (ch) =>
     ch === '\\' ? '\\\\' : `\\u{${ch.codePointAt(0)!.toString(16)}}`,
   );
 }

@@ -122,7 +122,7 @@ function entryOf(parts: string[], escapedValue: string): EntryOf {
   const [product, build, ...deeper] = parts.slice(ROOT_PARTS.length);
   const key = terminalSafe(`${BLACKLIST_ROOT}/${parts.slice(ROOT_PARTS.length).join('/')}`);
   if (productNumber(product!) === null) {
-    return { error: `${key}: unknown product name ${terminalSafe(JSON.stringify(product))}` };
+    return { error: `${key}: unknown product name "${terminalSafe(product!)}"` };
   }
   if (build === undefined) return null; // a product's parent key
   if (deeper.length > 0)
@@ -134,8 +134,7 @@ function entryOf(parts: string[], escapedValue: string): EntryOf {
 
 /** Decimal, as qemu-dm prints it: unsigned (spec) or `%d` (qemu-traditional, negative past 2^31). */
 function buildOf(text: string): number | string {
-  if (!/^-?\d+$/.test(text))
-    return `build ${terminalSafe(JSON.stringify(text))} is not a decimal number`;
+  if (!/^-?\d+$/.test(text)) return `build "${terminalSafe(text)}" is not a decimal number`;
   if (/^-?0\d/.test(text) || text === '-0') {
     return `build ${text} has a leading zero or sign: qemu-dm never looks such a key up`;
   }
