@@ -36,7 +36,11 @@ export async function startApiFixture(brokers: string): Promise<ApiFixture> {
     MAGICPORT_LOG_LEVEL: 'warn',
     MAGICPORT_BLACKLIST_TOKENS: `alice:${hashToken(TOKENS.alice)},bob:${hashToken(TOKENS.bob)}`,
   });
-  const server = await startServer({ config, logger: createLogger(config.log), store: clickhouse.store });
+  const server = await startServer({
+    config,
+    logger: createLogger(config.log),
+    store: clickhouse.store,
+  });
   return {
     server,
     clickhouse,
@@ -51,7 +55,11 @@ export async function startApiFixture(brokers: string): Promise<ApiFixture> {
 /** Commits the group at the topic's end offsets, so the ingest skips what other tests published. */
 async function startGroupAtEnd(brokers: string, groupId: string): Promise<void> {
   const ends = await eventsEndOffsets(brokers);
-  const admin = new Kafka({ clientId: 'magicport-api-test', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+  const admin = new Kafka({
+    clientId: 'magicport-api-test',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+  }).admin();
   await admin.connect();
   try {
     await admin.setOffsets({
@@ -71,11 +79,30 @@ export interface FleetRun {
 }
 
 /** `magicport simulate` of a small fleet starting at `start` (its own time range), to the broker. */
-export async function simulate(brokers: string, seed: number, start: string, extra: string[] = [], guests = 200): Promise<FleetRun> {
+export async function simulate(
+  brokers: string,
+  seed: number,
+  start: string,
+  extra: string[] = [],
+  guests = 200,
+): Promise<FleetRun> {
   const dir = await mkdtemp(join(tmpdir(), 'magicport-api-'));
   try {
     const manifest = join(dir, 'manifest.json');
-    const args = [...simulateArgs({ seed, hosts: 10, guests, boots: 2, brokers, journal: join(dir, 'journal'), manifest }), '--start', start, ...extra];
+    const args = [
+      ...simulateArgs({
+        seed,
+        hosts: 10,
+        guests,
+        boots: 2,
+        brokers,
+        journal: join(dir, 'journal'),
+        manifest,
+      }),
+      '--start',
+      start,
+      ...extra,
+    ];
     const exit = await runCli(args, 120_000);
     if (exit.code !== 0) throw new Error(`simulate failed (${exit.code}): ${exit.stderr}`);
     return { seed, start, manifest: JSON.parse(await readFile(manifest, 'utf8')) as FleetManifest };
@@ -127,7 +154,12 @@ export async function api<T = Record<string, unknown>>(
   } catch {
     // text responses stay text
   }
-  return { status: response.status, body: body as T, type: response.headers.get('content-type') ?? '', text };
+  return {
+    status: response.status,
+    body: body as T,
+    type: response.headers.get('content-type') ?? '',
+    text,
+  };
 }
 
 /** Every item of a paginated endpoint, following nextCursor with small pages (exercises the cursor). */
@@ -136,7 +168,10 @@ export async function allPages<T>(base: string, path: string, pageSize = 37): Pr
   let cursor: string | null = null;
   do {
     const sep = path.includes('?') ? '&' : '?';
-    const r: { status: number; body: { items: T[]; nextCursor: string | null } } = await api(base, `${path}${sep}limit=${pageSize}${cursor ? `&cursor=${cursor}` : ''}`);
+    const r: { status: number; body: { items: T[]; nextCursor: string | null } } = await api(
+      base,
+      `${path}${sep}limit=${pageSize}${cursor ? `&cursor=${cursor}` : ''}`,
+    );
     if (r.status !== 200) throw new Error(`${path}: ${r.status} ${JSON.stringify(r.body)}`);
     items.push(...r.body.items);
     cursor = r.body.nextCursor;

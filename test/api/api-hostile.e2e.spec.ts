@@ -6,7 +6,14 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import '../setup/provided-context';
 import { buildCli, killLeftoverCli, randomSeed } from '../support/recorder';
-import { api, simulate, startApiFixture, TOKENS, waitIngested, type ApiFixture } from './api-fixture';
+import {
+  api,
+  simulate,
+  startApiFixture,
+  TOKENS,
+  waitIngested,
+  type ApiFixture,
+} from './api-fixture';
 
 const brokers = inject('kafkaBrokers');
 let fixture: ApiFixture;
@@ -32,7 +39,17 @@ const STRINGS = [
 ];
 /** Raw query-string fragments that are not valid UTF-8 once percent-decoded. */
 const RAW = ['%FF%FE', '%ED%A0%80', '%C0%AF', '%'];
-const NUMBERS = ['-1', '-9999999999', '1e309', '99999999999999999999999', '1.5', 'NaN', '0x10', '4294967296', '9007199254740993'];
+const NUMBERS = [
+  '-1',
+  '-9999999999',
+  '1e309',
+  '99999999999999999999999',
+  '1.5',
+  'NaN',
+  '0x10',
+  '4294967296',
+  '9007199254740993',
+];
 
 interface Endpoint {
   path: string;
@@ -46,21 +63,83 @@ const vmPath = (v: string) => `/api/v1/guests/${v}`;
 
 function endpoints(): Endpoint[] {
   return [
-    { path: '/api/v1/fleet/builds', base: {}, params: ['from', 'to', 'host', 'product', 'build', 'limit', 'cursor'] },
-    { path: '/api/v1/fleet/rollout', base: { product: 'linux' }, params: ['product', 'build', 'from', 'to'] },
-    { path: '/api/v1/fleet/guests', base: { product: 'linux', build: '1' }, params: ['product', 'build', 'host', 'limit', 'cursor'] },
+    {
+      path: '/api/v1/fleet/builds',
+      base: {},
+      params: ['from', 'to', 'host', 'product', 'build', 'limit', 'cursor'],
+    },
+    {
+      path: '/api/v1/fleet/rollout',
+      base: { product: 'linux' },
+      params: ['product', 'build', 'from', 'to'],
+    },
+    {
+      path: '/api/v1/fleet/guests',
+      base: { product: 'linux', build: '1' },
+      params: ['product', 'build', 'host', 'limit', 'cursor'],
+    },
     { path: '/api/v1/fleet/emulated', base: {}, params: ['host', 'reason', 'limit', 'cursor'] },
     { path: '/api/v1/fleet/unknown-products', base: {}, params: ['from', 'to'] },
     { path: '/api/v1/blacklist/history', base: {}, params: ['asOf'] },
-    { path: '/api/v1/blacklist/hits', base: {}, params: ['from', 'to', 'product', 'build', 'host', 'vm', 'result', 'revision', 'limit', 'cursor'] },
-    { path: '/api/v1/blacklist/hits/summary', base: {}, params: ['from', 'to', 'product', 'build'] },
-    { path: '/api/v1/blacklist/impact', base: { product: 'linux', build: '1' }, params: ['product', 'build', 'limit'] },
+    {
+      path: '/api/v1/blacklist/hits',
+      base: {},
+      params: [
+        'from',
+        'to',
+        'product',
+        'build',
+        'host',
+        'vm',
+        'result',
+        'revision',
+        'limit',
+        'cursor',
+      ],
+    },
+    {
+      path: '/api/v1/blacklist/hits/summary',
+      base: {},
+      params: ['from', 'to', 'product', 'build'],
+    },
+    {
+      path: '/api/v1/blacklist/impact',
+      base: { product: 'linux', build: '1' },
+      params: ['product', 'build', 'limit'],
+    },
     { path: '/api/v1/blacklist/export', base: {}, params: ['profile'] },
     { path: `${vmPath(vm)}/handshakes`, base: {}, params: ['boot', 'limit', 'cursor'] },
-    { path: `${vmPath(vm)}/replay`, base: { boot: '0' }, params: ['boot', 'handshake', 'profile', 'enforce', 'blacklist', 'asOf', 'keys', 'timelineLimit'] },
-    { path: `${vmPath(vm)}/logs`, base: {}, params: ['boot', 'grep', 'from', 'to', 'limit', 'cursor'] },
-    { path: '/api/v1/logs/search', base: { q: 'x', from: '2031-01-01' }, params: ['q', 'from', 'to', 'host', 'limit', 'cursor'] },
-    { path: '/api/v1/blacklist/linux/4242', base: { reason: 'r' }, params: ['reason'], method: 'DELETE', token: TOKENS.alice },
+    {
+      path: `${vmPath(vm)}/replay`,
+      base: { boot: '0' },
+      params: [
+        'boot',
+        'handshake',
+        'profile',
+        'enforce',
+        'blacklist',
+        'asOf',
+        'keys',
+        'timelineLimit',
+      ],
+    },
+    {
+      path: `${vmPath(vm)}/logs`,
+      base: {},
+      params: ['boot', 'grep', 'from', 'to', 'limit', 'cursor'],
+    },
+    {
+      path: '/api/v1/logs/search',
+      base: { q: 'x', from: '2031-01-01' },
+      params: ['q', 'from', 'to', 'host', 'limit', 'cursor'],
+    },
+    {
+      path: '/api/v1/blacklist/linux/4242',
+      base: { reason: 'r' },
+      params: ['reason'],
+      method: 'DELETE',
+      token: TOKENS.alice,
+    },
   ];
 }
 
@@ -73,7 +152,9 @@ beforeAll(async () => {
   const run = await simulate(brokers, randomSeed(), '2031-01-05T00:00:00Z', [], 30);
   await waitIngested(fixture, run);
   const hits = await api<{ items: { vm: string }[] }>(url, '/api/v1/fleet/emulated?limit=1');
-  const guest = (await api<{ items: { vm: string }[] }>(url, '/api/v1/blacklist/hits?limit=1')).body.items[0] ?? hits.body.items[0];
+  const guest =
+    (await api<{ items: { vm: string }[] }>(url, '/api/v1/blacklist/hits?limit=1')).body.items[0] ??
+    hits.body.items[0];
   vm = guest!.vm;
 }, 300_000);
 
@@ -82,7 +163,12 @@ afterAll(async () => {
   await fixture?.close();
 });
 
-async function expectSafe(path: string, query: string, method: 'GET' | 'DELETE' = 'GET', token?: string) {
+async function expectSafe(
+  path: string,
+  query: string,
+  method: 'GET' | 'DELETE' = 'GET',
+  token?: string,
+) {
   const r = await api(url, `${path}?${query}`, { method, token });
   const what = `${method} ${path}?${query.slice(0, 200)} -> ${r.status} ${r.text.slice(0, 300)}`;
   expect(r.status, what).toBeLessThan(500);
@@ -117,12 +203,26 @@ describe('hostile parameters', () => {
   });
 
   it('hostile path segments (guest id, product, build)', async () => {
-    for (const value of [...STRINGS.filter(Boolean).map(encodeURIComponent), ...RAW.filter((r) => r !== '%'), ...NUMBERS]) {
-      for (const path of [`/api/v1/guests/${value}/handshakes`, `/api/v1/guests/${value}/replay`, `/api/v1/guests/${value}/logs`]) {
+    for (const value of [
+      ...STRINGS.filter(Boolean).map(encodeURIComponent),
+      ...RAW.filter((r) => r !== '%'),
+      ...NUMBERS,
+    ]) {
+      for (const path of [
+        `/api/v1/guests/${value}/handshakes`,
+        `/api/v1/guests/${value}/replay`,
+        `/api/v1/guests/${value}/logs`,
+      ]) {
         expect(await expectSafe(path, ''), path).toBeGreaterThanOrEqual(400);
       }
-      expect(await expectSafe(`/api/v1/blacklist/${value}/1`, 'reason=r', 'DELETE', TOKENS.alice), value).toBeGreaterThanOrEqual(400);
-      expect(await expectSafe(`/api/v1/blacklist/linux/${value}`, 'reason=r', 'DELETE', TOKENS.alice), value).toBeGreaterThanOrEqual(400);
+      expect(
+        await expectSafe(`/api/v1/blacklist/${value}/1`, 'reason=r', 'DELETE', TOKENS.alice),
+        value,
+      ).toBeGreaterThanOrEqual(400);
+      expect(
+        await expectSafe(`/api/v1/blacklist/linux/${value}`, 'reason=r', 'DELETE', TOKENS.alice),
+        value,
+      ).toBeGreaterThanOrEqual(400);
     }
   });
 
@@ -135,7 +235,7 @@ describe('hostile parameters', () => {
       '"x"',
       JSON.stringify({ product: "'; DROP TABLE x; --", build: 1, reason: 'r' }),
       JSON.stringify({ product: 'linux', build: -1, reason: 'r' }),
-      JSON.stringify({ product: 'linux', build: 1e309, reason: 'r' }),
+      '{"product":"linux","build":1e309,"reason":"r"}',
       JSON.stringify({ product: 'linux', build: 1.5, reason: 'r' }),
       JSON.stringify({ product: 'linux', build: 4294967296, reason: 'r' }),
       JSON.stringify({ product: 'linux', build: 1, reason: '' }),
@@ -152,9 +252,19 @@ describe('hostile parameters', () => {
       expect(r.status, what).toBeLessThan(500);
       expect(r.type, what).toContain('application/problem+json');
     }
-    const dumps = ['\u0000', "/mh/driver-blacklist/'; DROP/1 = \"x\"", '/mh/driver-blacklist/linux/-99999999999 = "x"', '\\'.repeat(1000), '%FF'];
+    const dumps = [
+      '\u0000',
+      '/mh/driver-blacklist/\'; DROP/1 = "x"',
+      '/mh/driver-blacklist/linux/-99999999999 = "x"',
+      '\\'.repeat(1000),
+      '%FF',
+    ];
     for (const dump of dumps) {
-      const r = await api<{ added: unknown[] }>(url, '/api/v1/blacklist/import', { method: 'POST', body: JSON.stringify({ dump, dryRun: true }), token: TOKENS.alice });
+      const r = await api<{ added: unknown[] }>(url, '/api/v1/blacklist/import', {
+        method: 'POST',
+        body: JSON.stringify({ dump, dryRun: true }),
+        token: TOKENS.alice,
+      });
       expect(r.status, `${dump.slice(0, 50)} -> ${r.text.slice(0, 200)}`).toBe(200);
       expect(r.body.added).toEqual([]);
     }

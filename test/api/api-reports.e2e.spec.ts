@@ -6,7 +6,16 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import '../setup/provided-context';
 import { buildCli, killLeftoverCli, randomSeed, runCli } from '../support/recorder';
-import { allPages, api, simulate, startApiFixture, TOKENS, waitIngested, type ApiFixture, type FleetRun } from './api-fixture';
+import {
+  allPages,
+  api,
+  simulate,
+  startApiFixture,
+  TOKENS,
+  waitIngested,
+  type ApiFixture,
+  type FleetRun,
+} from './api-fixture';
 
 type Row = Record<string, unknown>;
 const brokers = inject('kafkaBrokers');
@@ -14,7 +23,8 @@ let fixture: ApiFixture;
 let url: string;
 const runs: FleetRun[] = [];
 const STARTS = ['2031-01-05T00:00:00Z', '2031-03-05T00:00:00Z'];
-const dayAfter30 = (start: string) => new Date(Date.parse(start) + 30 * 86_400_000).toISOString().slice(0, 10);
+const dayAfter30 = (start: string) =>
+  new Date(Date.parse(start) + 30 * 86_400_000).toISOString().slice(0, 10);
 
 beforeAll(async () => {
   await buildCli();
@@ -32,30 +42,61 @@ afterAll(async () => {
 
 function expectedBuilds(run: FleetRun) {
   return Object.values(run.manifest.productBuilds)
-    .map((t) => ({ product: t.product, productName: t.name, build: t.build, guests: t.guests, hosts: t.hosts, handshakes: t.handshakes }))
+    .map((t) => ({
+      product: t.product,
+      productName: t.name,
+      build: t.build,
+      guests: t.guests,
+      hosts: t.hosts,
+      handshakes: t.handshakes,
+    }))
     .sort((a, b) => a.product - b.product || a.build - b.build);
 }
 
-const pick = (r: Row) => ({ product: r.product, productName: r.productName, build: r.build, guests: r.guests, hosts: r.hosts, handshakes: r.handshakes });
+const pick = (r: Row) => ({
+  product: r.product,
+  productName: r.productName,
+  build: r.build,
+  guests: r.guests,
+  hosts: r.hosts,
+  handshakes: r.handshakes,
+});
 
 describe('fleet reports equal the simulator manifest', () => {
   it('fleet builds over each run (whole days: daily view; exact times: raw handshakes), paged', async () => {
     for (const run of runs) {
-      const days = await allPages<Row>(url, `/api/v1/fleet/builds?from=${run.start.slice(0, 10)}&to=${dayAfter30(run.start)}`, 5);
+      const days = await allPages<Row>(
+        url,
+        `/api/v1/fleet/builds?from=${run.start.slice(0, 10)}&to=${dayAfter30(run.start)}`,
+        5,
+      );
       expect(days.map(pick), `seed ${run.seed}`).toEqual(expectedBuilds(run));
-      const exact = await allPages<Row>(url, `/api/v1/fleet/builds?from=${run.start.replace('Z', '.000001Z').replace('T00:00:00.000001', 'T00:00:00')}&to=${dayAfter30(run.start)}T00:00:00.5Z`, 1000);
+      const exact = await allPages<Row>(
+        url,
+        `/api/v1/fleet/builds?from=${run.start.replace('Z', '.000001Z').replace('T00:00:00.000001', 'T00:00:00')}&to=${dayAfter30(run.start)}T00:00:00.5Z`,
+        1000,
+      );
       expect(exact.map(pick)).toEqual(expectedBuilds(run));
     }
   });
 
   it('unknown products are the manifest builds without a registry name', async () => {
     for (const run of runs) {
-      const r = await api<{ items: Row[] }>(url, `/api/v1/fleet/unknown-products?from=${run.start.slice(0, 10)}&to=${dayAfter30(run.start)}`);
+      const r = await api<{ items: Row[] }>(
+        url,
+        `/api/v1/fleet/unknown-products?from=${run.start.slice(0, 10)}&to=${dayAfter30(run.start)}`,
+      );
       // The manifest lists product/build pairs; a driver that wrote an unknown product and no build is only in the report.
       const expected = new Map<number, number[]>();
-      for (const t of Object.values(run.manifest.productBuilds)) if (t.name === null) expected.set(t.product, [...(expected.get(t.product) ?? []), t.build].sort((a, b) => a - b));
+      for (const t of Object.values(run.manifest.productBuilds))
+        if (t.name === null)
+          expected.set(
+            t.product,
+            [...(expected.get(t.product) ?? []), t.build].sort((a, b) => a - b),
+          );
       const got = new Map(r.body.items.map((i) => [i.product as number, i.builds as number[]]));
-      for (const [product, builds] of got) expect(builds, `seed ${run.seed} product ${product}`).toEqual(expected.get(product) ?? []);
+      for (const [product, builds] of got)
+        expect(builds, `seed ${run.seed} product ${product}`).toEqual(expected.get(product) ?? []);
       for (const product of expected.keys()) expect(got.has(product)).toBe(true);
     }
   });
@@ -64,21 +105,35 @@ describe('fleet reports equal the simulator manifest', () => {
     for (const run of runs) {
       const range = `from=${run.start.slice(0, 10)}&to=${dayAfter30(run.start)}`;
       const hits = await allPages<Row>(url, `/api/v1/blacklist/hits?${range}`, 50);
-      const byKey: Record<string, { handshakes: number; guests: Set<unknown>; honoured: number; ignored: number }> = {};
+      const byKey: Record<
+        string,
+        { handshakes: number; guests: Set<unknown>; honoured: number; ignored: number }
+      > = {};
       for (const h of hits) {
-        const k = (byKey[h.key as string] ??= { handshakes: 0, guests: new Set(), honoured: 0, ignored: 0 });
+        const k = (byKey[h.key as string] ??= {
+          handshakes: 0,
+          guests: new Set(),
+          honoured: 0,
+          ignored: 0,
+        });
         k.handshakes++;
         k.guests.add(h.vm);
         if (h.result === 'blacklisted') k.honoured++;
         else k.ignored++;
       }
-      const got = Object.fromEntries(Object.entries(byKey).map(([k, v]) => [k, { ...v, guests: v.guests.size }]));
+      const got = Object.fromEntries(
+        Object.entries(byKey).map(([k, v]) => [k, { ...v, guests: v.guests.size }]),
+      );
       expect(got, `seed ${run.seed}`).toEqual(run.manifest.blacklistHits);
       // v2 outcomes carry the revision the agent answered from (null only where no lookup was made).
       expect(hits.filter((h) => typeof h.blacklistRevision === 'number').length).toBeGreaterThan(0);
-      const summary = await api<{ builds: Row[]; ignoringDrivers: Row[]; days: Row[] }>(url, `/api/v1/blacklist/hits/summary?${range}`);
+      const summary = await api<{ builds: Row[]; ignoringDrivers: Row[]; days: Row[] }>(
+        url,
+        `/api/v1/blacklist/hits/summary?${range}`,
+      );
       const total = (rows: Row[], f: string) => rows.reduce((s, r) => s + (r[f] as number), 0);
-      const manifestTotal = (f: 'handshakes' | 'honoured' | 'ignored') => Object.values(run.manifest.blacklistHits).reduce((s, h) => s + h[f], 0);
+      const manifestTotal = (f: 'handshakes' | 'honoured' | 'ignored') =>
+        Object.values(run.manifest.blacklistHits).reduce((s, h) => s + h[f], 0);
       expect(total(summary.body.builds, 'hits')).toBe(manifestTotal('handshakes'));
       expect(total(summary.body.days, 'hits')).toBe(manifestTotal('handshakes'));
       expect(total(summary.body.builds, 'ignored')).toBe(manifestTotal('ignored'));
@@ -89,14 +144,24 @@ describe('fleet reports equal the simulator manifest', () => {
 
   it('the CLI prints the same builds as JSON and as a table', async () => {
     const run = runs[0]!;
-    const args = ['fleet', 'builds', '--server', url, '--from', run.start.slice(0, 10), '--to', dayAfter30(run.start)];
+    const args = [
+      'fleet',
+      'builds',
+      '--server',
+      url,
+      '--from',
+      run.start.slice(0, 10),
+      '--to',
+      dayAfter30(run.start),
+    ];
     const json = await runCli([...args, '--json'], 60_000);
     expect(json.code, json.stderr).toBe(0);
     expect((JSON.parse(json.stdout) as Row[]).map(pick)).toEqual(expectedBuilds(run));
     const tableOut = await runCli(args, 60_000);
     expect(tableOut.code).toBe(0);
     expect(tableOut.stdout).toContain('handshakes');
-    for (const b of JSON.parse(json.stdout) as Row[]) expect(tableOut.stdout).toContain(b.firstSeen as string);
+    for (const b of JSON.parse(json.stdout) as Row[])
+      expect(tableOut.stdout).toContain(b.firstSeen as string);
   });
 });
 
@@ -110,12 +175,23 @@ describe('CLI over HTTP', () => {
     expect(table.stdout).toContain(`revision ${list.body.revision as number}`);
 
     const run = runs[0]!;
-    const [hit] = (await api<{ items: Row[] }>(url, `/api/v1/blacklist/hits?from=${run.start.slice(0, 10)}&limit=1`)).body.items;
+    const [hit] = (
+      await api<{ items: Row[] }>(
+        url,
+        `/api/v1/blacklist/hits?from=${run.start.slice(0, 10)}&limit=1`,
+      )
+    ).body.items;
     const vm = hit!.vm as string;
-    const replay = await runCli(['replay', vm, '--boot', String(hit!.boot), '--server', url, '--json'], 60_000);
+    const replay = await runCli(
+      ['replay', vm, '--boot', String(hit!.boot), '--server', url, '--json'],
+      60_000,
+    );
     expect(replay.code, replay.stderr).toBe(0);
     expect(JSON.parse(replay.stdout)).toMatchObject({ vm, boot: hit!.boot, matches: true });
-    const upstream = await runCli(['replay', vm, '--boot', String(hit!.boot), '--profile', 'qemu-upstream', '--server', url], 60_000);
+    const upstream = await runCli(
+      ['replay', vm, '--boot', String(hit!.boot), '--profile', 'qemu-upstream', '--server', url],
+      60_000,
+    );
     expect(upstream.code, upstream.stderr).toBe(0);
     expect(upstream.stdout).toMatch(/differences:/);
     expect(upstream.stdout).toContain('"field":"blacklisted"');
@@ -132,8 +208,13 @@ describe('CLI over HTTP', () => {
   it('says how to start the server when none answers, with exit code 69; 401 without a token is exit 4', async () => {
     const down = await runCli(['fleet', 'builds', '--server', 'http://127.0.0.1:9'], 60_000);
     expect(down.code).toBe(69);
-    expect(down.stderr).toMatch(/no magicport server answers at http:\/\/127\.0\.0\.1:9 .*magicport serve/);
-    const noToken = await runCli(['blacklist', 'add', 'linux', '5', '--reason', 'x', '--server', url], 60_000);
+    expect(down.stderr).toMatch(
+      /no magicport server answers at http:\/\/127\.0\.0\.1:9 .*magicport serve/,
+    );
+    const noToken = await runCli(
+      ['blacklist', 'add', 'linux', '5', '--reason', 'x', '--server', url],
+      60_000,
+    );
     expect(noToken.code).toBe(4);
     expect(noToken.stderr).toMatch(/bearer token.*pass --token or set MAGICPORT_TOKEN/);
   });
@@ -143,19 +224,44 @@ describe('replay', () => {
   it('replays every boot of every guest of one run to its recorded outcomes', async () => {
     const run = runs[0]!;
     const guests = new Map<string, Set<number>>();
-    const builds = await allPages<Row>(url, `/api/v1/fleet/builds?from=${run.start.slice(0, 10)}&to=${dayAfter30(run.start)}`, 1000);
+    const builds = await allPages<Row>(
+      url,
+      `/api/v1/fleet/builds?from=${run.start.slice(0, 10)}&to=${dayAfter30(run.start)}`,
+      1000,
+    );
     for (const b of builds) {
-      for (const g of await allPages<Row>(url, `/api/v1/fleet/guests?product=${b.product}&build=${b.build}`, 1000)) guests.set(g.vm as string, new Set());
+      for (const g of await allPages<Row>(
+        url,
+        `/api/v1/fleet/guests?product=${b.product}&build=${b.build}`,
+        1000,
+      ))
+        guests.set(g.vm as string, new Set());
     }
     let replayed = 0;
     let handshakes = 0;
     for (const vm of guests.keys()) {
       const own = await allPages<Row>(url, `/api/v1/guests/${vm}/handshakes`, 1000);
-      const boots = new Set(own.filter((h) => (h.endTime as string) >= run.start.slice(0, 10)).map((h) => h.boot as number));
+      const boots = new Set(
+        own
+          .filter((h) => (h.endTime as string) >= run.start.slice(0, 10))
+          .map((h) => h.boot as number),
+      );
       for (const boot of boots) {
-        const r = await api<Row & { recorded: Row[]; replayed: Row[] }>(url, `/api/v1/guests/${vm}/replay?boot=${boot}&timelineLimit=0`);
+        const r = await api<Row & { recorded: Row[]; replayed: Row[] }>(
+          url,
+          `/api/v1/guests/${vm}/replay?boot=${boot}&timelineLimit=0`,
+        );
         expect(r.status, JSON.stringify(r.body)).toBe(200);
-        const context = { seed: run.seed, vm, boot, profile: r.body.profile, enforce: r.body.enforceBlacklist, blacklist: r.body.blacklist, recorded: r.body.recorded, replayed: r.body.replayed };
+        const context = {
+          seed: run.seed,
+          vm,
+          boot,
+          profile: r.body.profile,
+          enforce: r.body.enforceBlacklist,
+          blacklist: r.body.blacklist,
+          recorded: r.body.recorded,
+          replayed: r.body.replayed,
+        };
         expect(r.body.differences, JSON.stringify(context)).toEqual([]);
         expect(r.body.matches).toBe(true);
         handshakes += r.body.recorded.length;
@@ -174,9 +280,17 @@ describe('blacklist over HTTP', () => {
     const attempts = [
       await api(url, '/api/v1/blacklist', { method: 'POST', body }),
       await api(url, '/api/v1/blacklist', { method: 'POST', body, token: 'not-a-token' }),
-      await api(url, '/api/v1/blacklist', { method: 'POST', body, headers: { authorization: 'Basic YTpi' } }),
+      await api(url, '/api/v1/blacklist', {
+        method: 'POST',
+        body,
+        headers: { authorization: 'Basic YTpi' },
+      }),
       await api(url, '/api/v1/blacklist/linux/424242?reason=x', { method: 'DELETE' }),
-      await api(url, '/api/v1/blacklist/import', { method: 'POST', body: JSON.stringify({ dump: '/mh/driver-blacklist/linux/5 = ""' }), token: 'wrong' }),
+      await api(url, '/api/v1/blacklist/import', {
+        method: 'POST',
+        body: JSON.stringify({ dump: '/mh/driver-blacklist/linux/5 = ""' }),
+        token: 'wrong',
+      }),
     ];
     for (const a of attempts) {
       expect(a.status).toBe(401);
@@ -189,50 +303,101 @@ describe('blacklist over HTTP', () => {
 
   it('round trip: add through the API, agents answer 0xd249 for that build, hits carry the revision; remove; history has both', async () => {
     const run = runs[0]!;
-    const listed = new Set(((await api<{ entries: Row[] }>(url, '/api/v1/blacklist')).body.entries).map((e) => e.key));
+    const listed = new Set(
+      (await api<{ entries: Row[] }>(url, '/api/v1/blacklist')).body.entries.map((e) => e.key),
+    );
     // The registered build with the most guests that is not listed yet (products 1 and 2 are blacklistable on every profile but upstream).
-    const candidates = Object.values(run.manifest.productBuilds).filter((t) => t.name !== null && !listed.has(`/mh/driver-blacklist/${t.name}/${t.build}`));
-    candidates.sort((a, b) => Number([1, 2].includes(b.product)) - Number([1, 2].includes(a.product)) || b.guests - a.guests);
+    const candidates = Object.values(run.manifest.productBuilds).filter(
+      (t) => t.name !== null && !listed.has(`/mh/driver-blacklist/${t.name}/${t.build}`),
+    );
+    candidates.sort(
+      (a, b) =>
+        Number([1, 2].includes(b.product)) - Number([1, 2].includes(a.product)) ||
+        b.guests - a.guests,
+    );
     const target = candidates[0]!;
-    const impact = await api<Row>(url, `/api/v1/blacklist/impact?product=${target.name}&build=${target.build}`);
+    const impact = await api<Row>(
+      url,
+      `/api/v1/blacklist/impact?product=${target.name}&build=${target.build}`,
+    );
     expect(impact.status).toBe(200);
     expect(impact.body.listed).toBe(false);
     expect(impact.body.guests).toBeGreaterThan(0);
 
-    const added = await api<{ revision: number; change: Row }>(url, '/api/v1/blacklist', { method: 'POST', token: TOKENS.alice, body: JSON.stringify({ product: target.name, build: target.build, reason: 'crashes on boot' }) });
+    const added = await api<{ revision: number; change: Row }>(url, '/api/v1/blacklist', {
+      method: 'POST',
+      token: TOKENS.alice,
+      body: JSON.stringify({
+        product: target.name,
+        build: target.build,
+        reason: 'crashes on boot',
+      }),
+    });
     expect(added.status, JSON.stringify(added.body)).toBe(201);
     const revision = added.body.revision;
-    expect(added.body.change).toMatchObject({ action: 'added', actor: 'alice', reason: 'crashes on boot', revision });
+    expect(added.body.change).toMatchObject({
+      action: 'added',
+      actor: 'alice',
+      reason: 'crashes on boot',
+      revision,
+    });
 
     const again = await runSeedAgain(run);
     const key = `/mh/driver-blacklist/${target.name}/${target.build}`;
-    const hits = await allPages<Row>(url, `/api/v1/blacklist/hits?from=${again.start.slice(0, 10)}&to=${dayAfter30(again.start)}&revision=${revision}&product=${target.product}&build=${target.build}`, 500);
+    const hits = await allPages<Row>(
+      url,
+      `/api/v1/blacklist/hits?from=${again.start.slice(0, 10)}&to=${dayAfter30(again.start)}&revision=${revision}&product=${target.product}&build=${target.build}`,
+      500,
+    );
     expect(hits.length).toBeGreaterThan(0);
-    for (const h of hits) expect(h).toMatchObject({ key: expect.stringMatching(new RegExp(`^/mh/driver-blacklist/${target.name}/`)), blacklistRevision: revision });
+    for (const h of hits)
+      expect(h).toMatchObject({
+        key: expect.stringMatching(new RegExp(`^/mh/driver-blacklist/${target.name}/`)),
+        blacklistRevision: revision,
+      });
     expect(again.manifest.blacklistHits[key]?.handshakes ?? 0).toBeGreaterThan(0);
 
-    const removed = await api<{ revision: number; change: Row }>(url, `/api/v1/blacklist/${target.name}/${target.build}?reason=${encodeURIComponent('fixed in the next build')}`, { method: 'DELETE', token: TOKENS.bob });
+    const removed = await api<{ revision: number; change: Row }>(
+      url,
+      `/api/v1/blacklist/${target.name}/${target.build}?reason=${encodeURIComponent('fixed in the next build')}`,
+      { method: 'DELETE', token: TOKENS.bob },
+    );
     expect(removed.status, JSON.stringify(removed.body)).toBe(200);
     expect(removed.body.revision).toBeGreaterThan(revision);
     const history = await api<{ changes: Row[] }>(url, '/api/v1/blacklist/history');
-    const ours = history.body.changes.filter((c) => c.key === key && (c.revision as number) >= revision);
+    const ours = history.body.changes.filter(
+      (c) => c.key === key && (c.revision as number) >= revision,
+    );
     expect(ours.map((c) => [c.action, c.actor, c.reason])).toEqual([
       ['added', 'alice', 'crashes on boot'],
       ['removed', 'bob', 'fixed in the next build'],
     ]);
-    const removedAgain = await api<Row>(url, `/api/v1/blacklist/${target.name}/${target.build}?reason=x`, { method: 'DELETE', token: TOKENS.bob });
+    const removedAgain = await api<Row>(
+      url,
+      `/api/v1/blacklist/${target.name}/${target.build}?reason=x`,
+      { method: 'DELETE', token: TOKENS.bob },
+    );
     expect(removedAgain.status).toBe(409);
   });
 
   it('two concurrent adds get distinct revisions', async () => {
     const builds = [900001, 900002];
     const results = await Promise.all(
-      builds.map((build, i) => api<{ revision: number }>(url, '/api/v1/blacklist', { method: 'POST', token: i ? TOKENS.bob : TOKENS.alice, body: JSON.stringify({ product: 'gplpv-windows', build, reason: 'concurrency test' }) })),
+      builds.map((build, i) =>
+        api<{ revision: number }>(url, '/api/v1/blacklist', {
+          method: 'POST',
+          token: i ? TOKENS.bob : TOKENS.alice,
+          body: JSON.stringify({ product: 'gplpv-windows', build, reason: 'concurrency test' }),
+        }),
+      ),
     );
     expect(results.map((r) => r.status)).toEqual([201, 201]);
     expect(new Set(results.map((r) => r.body.revision)).size).toBe(2);
     for (const build of builds) {
-      const r = await api(url, `/api/v1/blacklist/gplpv-windows/${build}?reason=cleanup`, { method: 'DELETE', token: TOKENS.alice });
+      const r = await api(url, `/api/v1/blacklist/gplpv-windows/${build}?reason=cleanup`, {
+        method: 'DELETE',
+        token: TOKENS.alice,
+      });
       expect(r.status).toBe(200);
     }
   });
@@ -240,7 +405,9 @@ describe('blacklist over HTTP', () => {
 
 async function runSeedAgain(run: FleetRun): Promise<FleetRun> {
   // Another seed (a seed's dm ids would repeat) of the same fleet shape, in a time range of its own.
-  const again = await simulate(brokers, run.seed + 1000, '2031-06-05T00:00:00Z', ['--no-blacklist']);
+  const again = await simulate(brokers, run.seed + 1000, '2031-06-05T00:00:00Z', [
+    '--no-blacklist',
+  ]);
   await waitIngested(fixture, again);
   return again;
 }

@@ -19,7 +19,11 @@ async function main(): Promise<void> {
     MAGICPORT_LOG_LEVEL: 'error',
     MAGICPORT_BLACKLIST_TOKENS: `schemathesis:${hashToken('schemathesis-token')}`,
   });
-  const server = await startServer({ config, logger: createLogger(config.log), bus: new InProcessBus() });
+  const server = await startServer({
+    config,
+    logger: createLogger(config.log),
+    bus: new InProcessBus(),
+  });
   const add = await fetch(`${server.url}/api/v1/blacklist`, {
     method: 'POST',
     headers: { authorization: 'Bearer schemathesis-token', 'content-type': 'application/json' },
@@ -37,6 +41,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`schemathesis server: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.stderr.write(
+    `schemathesis server: ${error instanceof Error ? error.stack : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -13,7 +13,9 @@ export class AppModule {
   static register(runtime: ServerRuntime, api: MagicportConfig['api'], log: Logger): DynamicModule {
     return {
       module: AppModule,
-      imports: [TerminusModule.forRoot({ logger: false }), IngestModule.register(runtime),
+      imports: [
+        TerminusModule.forRoot({ logger: false }),
+        IngestModule.register(runtime),
         ApiModule.register(runtime, api, log),
       ],
       controllers: [HealthController, MetricsController],

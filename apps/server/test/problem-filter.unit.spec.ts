@@ -15,10 +15,23 @@ function engineError(type: string, message: string): Error {
 }
 
 const storeError = (cause: unknown) =>
-  new StoreError({ operation: 'query', target: 'embedded chDB at /x', attempts: 1, statement: 'SELECT secret_column FROM t' }, cause);
+  new StoreError(
+    {
+      operation: 'query',
+      target: 'embedded chDB at /x',
+      attempts: 1,
+      statement: 'SELECT secret_column FROM t',
+    },
+    cause,
+  );
 
 function answer(error: unknown) {
-  const sent: { status?: number; type?: string; body?: Record<string, unknown>; headers: Record<string, string> } = { headers: {} };
+  const sent: {
+    status?: number;
+    type?: string;
+    body?: Record<string, unknown>;
+    headers: Record<string, string>;
+  } = { headers: {} };
   const response = {
     headersSent: false,
     setHeader: (k: string, v: string) => (sent.headers[k] = v),
@@ -36,19 +49,48 @@ function answer(error: unknown) {
     },
   };
   const request = { method: 'GET', originalUrl: '/api/v1/x', path: '/api/v1/x' };
-  const host = { switchToHttp: () => ({ getRequest: () => request, getResponse: () => response }) } as unknown as ArgumentsHost;
+  const host = {
+    switchToHttp: () => ({ getRequest: () => request, getResponse: () => response }),
+  } as unknown as ArgumentsHost;
   new ProblemFilter(pino({ level: 'silent' })).catch(error, host);
   return sent;
 }
 
 describe('ProblemFilter', () => {
   it.each([
-    [storeError(engineError('TIMEOUT_EXCEEDED', 'Timeout exceeded: elapsed 1.2 seconds')), 504, /time limit/],
-    [storeError(engineError('MEMORY_LIMIT_EXCEEDED', 'Memory limit (for query) exceeded')), 503, /memory/],
-    [storeError(new Error('OptimizedRegularExpression: cannot compile re2: (')), 400, /^grep: not a valid RE2/],
-    [storeError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })), 503, /not answering/],
-    [storeError(engineError('UNKNOWN_TABLE', 'Table magicport.x does not exist')), 500, /server log/],
-    [new BlacklistCommandError('already-listed', '/mh/driver-blacklist/linux/1 is already blacklisted'), 409, /already blacklisted/],
+    [
+      storeError(engineError('TIMEOUT_EXCEEDED', 'Timeout exceeded: elapsed 1.2 seconds')),
+      504,
+      /time limit/,
+    ],
+    [
+      storeError(engineError('MEMORY_LIMIT_EXCEEDED', 'Memory limit (for query) exceeded')),
+      503,
+      /memory/,
+    ],
+    [
+      storeError(new Error('OptimizedRegularExpression: cannot compile re2: (')),
+      400,
+      /^grep: not a valid RE2/,
+    ],
+    [
+      storeError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })),
+      503,
+      /not answering/,
+    ],
+    [
+      storeError(engineError('UNKNOWN_TABLE', 'Table magicport.x does not exist')),
+      500,
+      /server log/,
+    ],
+    [
+      new BlacklistCommandError(
+        'already-listed',
+        '/mh/driver-blacklist/linux/1 is already blacklisted',
+      ),
+      409,
+      /already blacklisted/,
+    ],
     [new BlacklistCommandError('unknown-product', 'unknown product "x"'), 400, /unknown product/],
     [new ApiProblem(401, 'Unauthorized', 'needs a bearer token'), 401, /bearer/],
     [new NotFoundException(), 404, /no such endpoint: GET \/api\/v1\/x/],
@@ -60,10 +102,14 @@ describe('ProblemFilter', () => {
     expect(sent.body).toMatchObject({ status, type: 'about:blank', instance: '/api/v1/x' });
     expect(sent.body!.detail).toMatch(detail);
     // Engine text and SQL never reach the client.
-    expect(JSON.stringify(sent.body)).not.toMatch(/secret_column|Timeout exceeded|ECONNREFUSED|does not exist|is undefined/);
+    expect(JSON.stringify(sent.body)).not.toMatch(
+      /secret_column|Timeout exceeded|ECONNREFUSED|does not exist|is undefined/,
+    );
   });
 
   it('asks for a bearer token on 401', () => {
-    expect(answer(new ApiProblem(401, 'Unauthorized', 'x')).headers['WWW-Authenticate']).toBe('Bearer realm="magicport"');
+    expect(answer(new ApiProblem(401, 'Unauthorized', 'x')).headers['WWW-Authenticate']).toBe(
+      'Bearer realm="magicport"',
+    );
   });
 });

@@ -60,7 +60,8 @@ export const CONFIG_KEYS = {
   MAGICPORT_MIGRATE: '0 or 1',
   MAGICPORT_KAFKA_SESSION_TIMEOUT_MS: 'an integer from 6000 to 300000',
   MAGICPORT_INGEST_DEDUP: '1, or 0 for the crash test control only',
-  MAGICPORT_BLACKLIST_TOKENS: 'name:sha256hex entries separated by commas (write tokens, stored as hashes)',
+  MAGICPORT_BLACKLIST_TOKENS:
+    'name:sha256hex entries separated by commas (write tokens, stored as hashes)',
   MAGICPORT_API_READS: 'open or token',
   MAGICPORT_QUERY_TIMEOUT_S: 'an integer from 1 to 3600 (seconds per API query)',
   MAGICPORT_QUERY_MAX_MEMORY_MB: 'an integer from 16 to 1048576 (MiB per API query)',

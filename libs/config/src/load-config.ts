@@ -123,7 +123,8 @@ export function loadConfig(
       blacklistTokens: read('MAGICPORT_BLACKLIST_TOKENS').value ?? '',
       reads: oneOf('MAGICPORT_API_READS', ['open', 'token'], 'open'),
       queryTimeoutSeconds: integer('MAGICPORT_QUERY_TIMEOUT_S', 1, 3600, 10),
-      queryMaxMemoryBytes: integer('MAGICPORT_QUERY_MAX_MEMORY_MB', 16, 1_048_576, 1024) * 1024 * 1024,
+      queryMaxMemoryBytes:
+        integer('MAGICPORT_QUERY_MAX_MEMORY_MB', 16, 1_048_576, 1024) * 1024 * 1024,
     },
   };
   const store = loadStore(env, options, problems);

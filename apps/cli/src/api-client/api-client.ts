@@ -31,15 +31,24 @@ export interface ClientOptions {
 
 /** `--server`, else $MAGICPORT_SERVER, else the local server of `magicport serve` with this environment. */
 export function serverUrl(flag: string | undefined, env = process.env): string {
-  const raw = flag ?? env.MAGICPORT_SERVER ?? `http://${env.MAGICPORT_HTTP_HOST || '127.0.0.1'}:${env.MAGICPORT_HTTP_PORT || '8080'}`;
+  const raw =
+    flag ??
+    env.MAGICPORT_SERVER ??
+    `http://${env.MAGICPORT_HTTP_HOST || '127.0.0.1'}:${env.MAGICPORT_HTTP_PORT || '8080'}`;
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new ApiCallError(`--server must be a URL like http://127.0.0.1:8080, got ${JSON.stringify(raw)}`, EXIT.badRequest);
+    throw new ApiCallError(
+      `--server must be a URL like http://127.0.0.1:8080, got ${JSON.stringify(raw)}`,
+      EXIT.badRequest,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ApiCallError(`--server must be an http(s) URL, got ${JSON.stringify(raw)}`, EXIT.badRequest);
+    throw new ApiCallError(
+      `--server must be an http(s) URL, got ${JSON.stringify(raw)}`,
+      EXIT.badRequest,
+    );
   }
   return url.origin + url.pathname.replace(/\/$/, '');
 }
@@ -53,11 +62,17 @@ export class ApiClient {
     this.token = options.token ?? process.env.MAGICPORT_TOKEN;
   }
 
-  get<T>(path: string, query: Record<string, string | number | boolean | undefined> = {}): Promise<T> {
+  get<T>(
+    path: string,
+    query: Record<string, string | number | boolean | undefined> = {},
+  ): Promise<T> {
     return this.call<T>('GET', path, query);
   }
 
-  getText(path: string, query: Record<string, string | number | boolean | undefined> = {}): Promise<string> {
+  getText(
+    path: string,
+    query: Record<string, string | number | boolean | undefined> = {},
+  ): Promise<string> {
     return this.call<string>('GET', path, query, undefined, true);
   }
 
@@ -70,11 +85,19 @@ export class ApiClient {
   }
 
   /** Every page of a cursor-paginated list, up to `max` items. */
-  async all<T>(path: string, query: Record<string, string | number | undefined>, max: number): Promise<T[]> {
+  async all<T>(
+    path: string,
+    query: Record<string, string | number | undefined>,
+    max: number,
+  ): Promise<T[]> {
     const items: T[] = [];
     let cursor: string | undefined;
     do {
-      const page = await this.get<{ items: T[]; nextCursor: string | null }>(path, { ...query, limit: Math.min(1000, max - items.length), cursor });
+      const page = await this.get<{ items: T[]; nextCursor: string | null }>(path, {
+        ...query,
+        limit: Math.min(1000, max - items.length),
+        cursor,
+      });
       items.push(...page.items);
       cursor = page.nextCursor ?? undefined;
     } while (cursor !== undefined && items.length < max);
@@ -89,15 +112,22 @@ export class ApiClient {
     text = false,
   ): Promise<T> {
     const url = new URL(`${this.base}/api/v1${path}`);
-    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
+    for (const [k, v] of Object.entries(query))
+      if (v !== undefined) url.searchParams.set(k, String(v));
     const headers: Record<string, string> = { accept: text ? 'text/plain' : 'application/json' };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {
-      response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      response = await fetch(url, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
     } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err instanceof Error ? err.message : String(err));
+      const cause =
+        (err as { cause?: { code?: string } }).cause?.code ??
+        (err instanceof Error ? err.message : String(err));
       throw new ApiCallError(
         `no magicport server answers at ${this.base} (${cause}): start one with \`magicport serve\` (or \`magicport up\`), or point --server / MAGICPORT_SERVER at a running one`,
         EXIT.unavailable,
@@ -123,7 +153,8 @@ async function problemError(response: Response, hadToken: boolean): Promise<ApiC
   }
   if (status === 404) return new ApiCallError(detail, EXIT.notFound);
   if (status === 409) return new ApiCallError(detail, EXIT.conflict);
-  if (status === 503 || status === 504) return new ApiCallError(`server busy or a dependency is down: ${detail}`, EXIT.unavailable);
+  if (status === 503 || status === 504)
+    return new ApiCallError(`server busy or a dependency is down: ${detail}`, EXIT.unavailable);
   if (status >= 500) return new ApiCallError(`server error: ${detail}`, EXIT.serverError);
   return new ApiCallError(detail, EXIT.badRequest);
 }

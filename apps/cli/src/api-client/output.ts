@@ -11,7 +11,10 @@ export interface OutputFlags {
 /** Adds --server, --token and --json to a query command. */
 export function withClientFlags(command: Command): Command {
   return command
-    .option('--server <url>', 'magicport server (default: $MAGICPORT_SERVER or http://127.0.0.1:$MAGICPORT_HTTP_PORT, port 8080)')
+    .option(
+      '--server <url>',
+      'magicport server (default: $MAGICPORT_SERVER or http://127.0.0.1:$MAGICPORT_HTTP_PORT, port 8080)',
+    )
     .option('--token <token>', 'bearer token for blacklist changes (default: $MAGICPORT_TOKEN)')
     .option('--json', 'print JSON for scripts instead of tables', false);
 }
@@ -27,7 +30,9 @@ export function action<F extends OutputFlags, A extends unknown[]>(
     try {
       const client = new ApiClient({ server: flags.server, token: flags.token });
       const result = await run(client, flags, ...args);
-      process.stdout.write(flags.json ? `${JSON.stringify(result.json, null, 2)}\n` : result.table());
+      process.stdout.write(
+        flags.json ? `${JSON.stringify(result.json, null, 2)}\n` : result.table(),
+      );
     } catch (err) {
       if (!(err instanceof ApiCallError)) throw err;
       process.stderr.write(`magicport: ${err.message}\n`);
@@ -44,7 +49,10 @@ export function table(head: string[], rows: unknown[][], footer?: string): strin
 
 export function intArg(name: string, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
-    if (!/^\d+$/.test(value) || Number(value) > max) throw new InvalidArgumentError(`${name} must be an integer from 0 to ${max}, got ${JSON.stringify(value)}`);
+    if (!/^\d+$/.test(value) || Number(value) > max)
+      throw new InvalidArgumentError(
+        `${name} must be an integer from 0 to ${max}, got ${JSON.stringify(value)}`,
+      );
     return Number(value);
   };
 }

@@ -16,10 +16,14 @@ const MAX = intArg('--max', 1_000_000);
 
 /** `magicport fleet builds|rollout|guests|emulated|unknown`: the fleet's PV driver builds. */
 export function fleetCommand(): Command {
-  const fleet = new Command('fleet').description('fleet PV driver builds: which builds run where, rollouts, guests still emulated');
+  const fleet = new Command('fleet').description(
+    'fleet PV driver builds: which builds run where, rollouts, guests still emulated',
+  );
   fleet.addCommand(
     withClientFlags(new Command('builds'))
-      .description('driver builds seen in a time range: guests, hosts, handshakes, first/last seen, blacklisted now')
+      .description(
+        'driver builds seen in a time range: guests, hosts, handshakes, first/last seen, blacklisted now',
+      )
       .option('--from <time>', 'start (UTC time or day, inclusive)')
       .option('--to <time>', 'end (exclusive)')
       .option('--host <name>', 'one host only')
@@ -28,13 +32,37 @@ export function fleetCommand(): Command {
       .option('--max <n>', 'most rows', MAX, 10_000)
       .action(
         action<FleetFlags, []>(async (client, f) => {
-          const rows = await client.all<Row>('/fleet/builds', { from: f.from, to: f.to, host: f.host, product: f.product, build: f.build }, f.max);
+          const rows = await client.all<Row>(
+            '/fleet/builds',
+            { from: f.from, to: f.to, host: f.host, product: f.product, build: f.build },
+            f.max,
+          );
           return {
             json: rows,
             table: () =>
               table(
-                ['product', 'name', 'build', 'guests', 'hosts', 'handshakes', 'first seen', 'last seen', 'blacklisted'],
-                rows.map((r) => [r.product, r.productName, r.build, r.guests, r.hosts, r.handshakes, r.firstSeen, r.lastSeen, r.blacklistedNow ? 'yes' : 'no']),
+                [
+                  'product',
+                  'name',
+                  'build',
+                  'guests',
+                  'hosts',
+                  'handshakes',
+                  'first seen',
+                  'last seen',
+                  'blacklisted',
+                ],
+                rows.map((r) => [
+                  r.product,
+                  r.productName,
+                  r.build,
+                  r.guests,
+                  r.hosts,
+                  r.handshakes,
+                  r.firstSeen,
+                  r.lastSeen,
+                  r.blacklistedNow ? 'yes' : 'no',
+                ]),
               ),
           };
         }),
@@ -49,11 +77,25 @@ export function fleetCommand(): Command {
       .option('--to <day>', 'day after the last')
       .action(
         action<FleetFlags, []>(async (client, f) => {
-          const { items } = await client.get<{ items: Row[] }>('/fleet/rollout', { product: f.product, build: f.build, from: f.from, to: f.to });
+          const { items } = await client.get<{ items: Row[] }>('/fleet/rollout', {
+            product: f.product,
+            build: f.build,
+            from: f.from,
+            to: f.to,
+          });
           return {
             json: items,
             table: () =>
-              table(['day', 'build', 'guests', 'fleet guests', 'share'], items.map((r) => [r.day, r.build, r.guests, r.fleetGuests, `${((r.share as number) * 100).toFixed(1)}%`])),
+              table(
+                ['day', 'build', 'guests', 'fleet guests', 'share'],
+                items.map((r) => [
+                  r.day,
+                  r.build,
+                  r.guests,
+                  r.fleetGuests,
+                  `${((r.share as number) * 100).toFixed(1)}%`,
+                ]),
+              ),
           };
         }),
       ),
@@ -67,10 +109,19 @@ export function fleetCommand(): Command {
       .option('--max <n>', 'most rows', MAX, 10_000)
       .action(
         action<FleetFlags, []>(async (client, f) => {
-          const rows = await client.all<Row>('/fleet/guests', { product: f.product, build: f.build, host: f.host }, f.max);
+          const rows = await client.all<Row>(
+            '/fleet/guests',
+            { product: f.product, build: f.build, host: f.host },
+            f.max,
+          );
           return {
             json: rows,
-            table: () => table(['vm', 'host', 'boot', 'last seen', 'result'], rows.map((r) => [r.vm, r.host, r.boot, r.lastSeen, r.result]), `${rows.length} guests`),
+            table: () =>
+              table(
+                ['vm', 'host', 'boot', 'last seen', 'result'],
+                rows.map((r) => [r.vm, r.host, r.boot, r.lastSeen, r.result]),
+                `${rows.length} guests`,
+              ),
           };
         }),
       ),
@@ -79,11 +130,18 @@ export function fleetCommand(): Command {
     withClientFlags(new Command('emulated'))
       .description('guests still on emulated devices, and why')
       .option('--host <name>', 'one host only')
-      .option('--reason <reason>', 'no-pv-driver, blacklisted, blacklist-enforced, version-unsupported, no-unplug, magic-mismatch or abandoned')
+      .option(
+        '--reason <reason>',
+        'no-pv-driver, blacklisted, blacklist-enforced, version-unsupported, no-unplug, magic-mismatch or abandoned',
+      )
       .option('--max <n>', 'most rows', MAX, 10_000)
       .action(
         action<FleetFlags, []>(async (client, f) => {
-          const rows = await client.all<Row>('/fleet/emulated', { host: f.host, reason: f.reason }, f.max);
+          const rows = await client.all<Row>(
+            '/fleet/emulated',
+            { host: f.host, reason: f.reason },
+            f.max,
+          );
           return {
             json: rows,
             table: () =>
@@ -91,7 +149,14 @@ export function fleetCommand(): Command {
                 ['vm', 'host', 'reason', 'product', 'build', 'violations'],
                 rows.map((r) => {
                   const latest = r.latest as Row | null;
-                  return [r.vm, r.host, r.reason, latest?.productName ?? latest?.product, latest?.build, (r.violations as string[]).join(' ')];
+                  return [
+                    r.vm,
+                    r.host,
+                    r.reason,
+                    latest?.productName ?? latest?.product,
+                    latest?.build,
+                    (r.violations as string[]).join(' '),
+                  ];
                 }),
                 `${rows.length} guests`,
               ),
@@ -106,10 +171,23 @@ export function fleetCommand(): Command {
       .option('--to <time>', 'end (exclusive)')
       .action(
         action<FleetFlags, []>(async (client, f) => {
-          const { items } = await client.get<{ items: Row[] }>('/fleet/unknown-products', { from: f.from, to: f.to });
+          const { items } = await client.get<{ items: Row[] }>('/fleet/unknown-products', {
+            from: f.from,
+            to: f.to,
+          });
           return {
             json: items,
-            table: () => table(['product', 'guests', 'hosts', 'handshakes', 'builds'], items.map((r) => [r.product, r.guests, r.hosts, r.handshakes, (r.builds as number[]).join(' ')])),
+            table: () =>
+              table(
+                ['product', 'guests', 'hosts', 'handshakes', 'builds'],
+                items.map((r) => [
+                  r.product,
+                  r.guests,
+                  r.hosts,
+                  r.handshakes,
+                  (r.builds as number[]).join(' '),
+                ]),
+              ),
           };
         }),
       ),

@@ -17,7 +17,15 @@ const lines = (rows: Row[]) =>
     ['time', 'vm', 'boot', 'handshake', 'dropped', 'throttled ms', 'text'],
     rows.map((r) => {
       const h = r.handshake as Row | null;
-      return [r.time, r.vm, r.boot, h ? `${h.result} ${h.product ?? ''}/${h.build ?? ''}` : (r.handshakeId ?? '-'), r.droppedBefore, r.throttledMs, r.text];
+      return [
+        r.time,
+        r.vm,
+        r.boot,
+        h ? `${h.result} ${h.product ?? ''}/${h.build ?? ''}` : (r.handshakeId ?? '-'),
+        r.droppedBefore,
+        r.throttledMs,
+        r.text,
+      ];
     }),
     `${rows.length} lines`,
   );
@@ -34,7 +42,11 @@ export function logsCommand(): Command {
     .option('--max <n>', 'most lines', intArg('--max', 1_000_000), 10_000)
     .action(
       action<LogsFlags, [string]>(async (client, f, vm) => {
-        const rows = await client.all<Row>(`/guests/${encodeURIComponent(vm)}/logs`, { grep: f.grep, boot: f.boot, from: f.from, to: f.to }, f.max);
+        const rows = await client.all<Row>(
+          `/guests/${encodeURIComponent(vm)}/logs`,
+          { grep: f.grep, boot: f.boot, from: f.from, to: f.to },
+          f.max,
+        );
         return { json: rows, table: () => lines(rows) };
       }),
     );
@@ -48,7 +60,11 @@ export function logsCommand(): Command {
       .option('--max <n>', 'most lines', intArg('--max', 1_000_000), 1000)
       .action(
         action<LogsFlags, [string]>(async (client, f, text) => {
-          const rows = await client.all<Row>('/logs/search', { q: text, from: f.from, to: f.to, host: f.host }, f.max);
+          const rows = await client.all<Row>(
+            '/logs/search',
+            { q: text, from: f.from, to: f.to, host: f.host },
+            f.max,
+          );
           return { json: rows, table: () => lines(rows) };
         }),
       ),

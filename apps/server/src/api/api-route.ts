@@ -31,7 +31,9 @@ export function route<R extends ApiRoute>(definition: R): R {
 export function pageOf<T extends TSchema>(item: T) {
   return Type.Object({
     items: Type.Array(item),
-    nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'pass as cursor for the next page; null on the last' }),
+    nextCursor: Type.Union([Type.String(), Type.Null()], {
+      description: 'pass as cursor for the next page; null on the last',
+    }),
   });
 }
 

@@ -27,12 +27,22 @@ export class ApiSettings {
     if (kind === 'read' && !this.readsNeedToken) return null;
     const header = request.headers.authorization;
     const token = bearerToken(typeof header === 'string' ? header : null);
-    const what = kind === 'write' ? 'changing the blacklist' : 'reading (MAGICPORT_API_READS=token)';
+    const what =
+      kind === 'write' ? 'changing the blacklist' : 'reading (MAGICPORT_API_READS=token)';
     if (token === null) {
-      throw new ApiProblem(401, 'Unauthorized', `${what} needs a bearer token: send Authorization: Bearer <token> (tokens are configured in MAGICPORT_BLACKLIST_TOKENS)`);
+      throw new ApiProblem(
+        401,
+        'Unauthorized',
+        `${what} needs a bearer token: send Authorization: Bearer <token> (tokens are configured in MAGICPORT_BLACKLIST_TOKENS)`,
+      );
     }
     const actor = authenticate(this.tokens, token);
-    if (actor === null) throw new ApiProblem(401, 'Unauthorized', 'the bearer token is not one this server knows; nothing was changed');
+    if (actor === null)
+      throw new ApiProblem(
+        401,
+        'Unauthorized',
+        'the bearer token is not one this server knows; nothing was changed',
+      );
     return actor;
   }
 }

@@ -18,9 +18,15 @@ import { ProblemFilter } from './problem.filter';
  */
 @Module({})
 export class ApiModule {
-  static register(runtime: ServerRuntime, config: MagicportConfig['api'], log: Logger): DynamicModule {
+  static register(
+    runtime: ServerRuntime,
+    config: MagicportConfig['api'],
+    log: Logger,
+  ): DynamicModule {
     const settings = new ApiSettings(config);
-    const blacklist = new BlacklistService(runtime.bus, (line) => log.warn({ component: 'blacklist' }, line));
+    const blacklist = new BlacklistService(runtime.bus, (line) =>
+      log.warn({ component: 'blacklist' }, line),
+    );
     return {
       module: ApiModule,
       controllers: [FleetController, BlacklistController, GuestsController, DocsController],

@@ -1,7 +1,11 @@
 import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { BlacklistCommandError, BlacklistWriteConflictError, TokenConfigError } from '@magicport/blacklist';
+import {
+  BlacklistCommandError,
+  BlacklistWriteConflictError,
+  TokenConfigError,
+} from '@magicport/blacklist';
 import { StoreError } from '@magicport/store';
 import { ApiProblem, type ProblemBody } from './api-problem';
 
@@ -29,7 +33,10 @@ export class ProblemFilter implements ExceptionFilter {
     const response = http.getResponse<Response>();
     const problem = this.problemOf(error, request);
     if (problem.status >= 500) {
-      this.log.error({ err: error, method: request.method, url: request.originalUrl }, problem.detail);
+      this.log.error(
+        { err: error, method: request.method, url: request.originalUrl },
+        problem.detail,
+      );
     }
     if (response.headersSent) return;
     if (problem.status === 401) response.setHeader('WWW-Authenticate', 'Bearer realm="magicport"');
@@ -47,13 +54,18 @@ export class ProblemFilter implements ExceptionFilter {
       detail,
       ...extra,
     });
-    if (error instanceof ApiProblem) return body(error.status, error.title, error.detail, error.extra);
+    if (error instanceof ApiProblem)
+      return body(error.status, error.title, error.detail, error.extra);
     if (error instanceof BlacklistCommandError) {
       const status = COMMAND_STATUS[error.code] ?? 400;
-      return body(status, status === 409 ? 'Conflict' : 'Bad Request', error.message, { code: error.code });
+      return body(status, status === 409 ? 'Conflict' : 'Bad Request', error.message, {
+        code: error.code,
+      });
     }
-    if (error instanceof BlacklistWriteConflictError) return body(409, 'Conflict', error.message, { code: error.code });
-    if (error instanceof TokenConfigError) return body(500, 'Internal Server Error', 'the server has a bad token configuration');
+    if (error instanceof BlacklistWriteConflictError)
+      return body(409, 'Conflict', error.message, { code: error.code });
+    if (error instanceof TokenConfigError)
+      return body(500, 'Internal Server Error', 'the server has a bad token configuration');
     // By name too: the store's module may be loaded twice (built output and sources under test).
     if (error instanceof StoreError || (error instanceof Error && error.name === 'StoreError')) {
       return storeProblem(error as StoreError, body);
@@ -67,7 +79,11 @@ export class ProblemFilter implements ExceptionFilter {
           : httpDetail(error);
       return body(status, statusTitle(status), detail);
     }
-    return body(500, 'Internal Server Error', 'unexpected server error; the server log has the details');
+    return body(
+      500,
+      'Internal Server Error',
+      'unexpected server error; the server log has the details',
+    );
   }
 }
 
@@ -76,26 +92,63 @@ type BodyFn = (status: number, title: string, detail: string, extra?: object) =>
 function storeProblem(error: StoreError, body: BodyFn): ProblemBody {
   // chDB does not always name the type; its message does.
   if (/cannot compile re2|CANNOT_COMPILE_REGEXP/i.test(error.message)) {
-    return body(400, 'Bad Request', 'grep: not a valid RE2 regular expression (https://github.com/google/re2/wiki/Syntax)', { parameter: 'grep' });
+    return body(
+      400,
+      'Bad Request',
+      'grep: not a valid RE2 regular expression (https://github.com/google/re2/wiki/Syntax)',
+      { parameter: 'grep' },
+    );
   }
-  if (/TIMEOUT_EXCEEDED|Timeout exceeded/i.test(error.message) && error.clickhouseType === undefined) {
-    return body(504, 'Gateway Timeout', 'the query ran past its time limit (MAGICPORT_QUERY_TIMEOUT_S): narrow the time range or add filters');
+  if (
+    /TIMEOUT_EXCEEDED|Timeout exceeded/i.test(error.message) &&
+    error.clickhouseType === undefined
+  ) {
+    return body(
+      504,
+      'Gateway Timeout',
+      'the query ran past its time limit (MAGICPORT_QUERY_TIMEOUT_S): narrow the time range or add filters',
+    );
   }
-  if (/MEMORY_LIMIT_EXCEEDED|Memory limit .*exceeded/i.test(error.message) && error.clickhouseType === undefined) {
-    return body(503, 'Service Unavailable', 'the query needed more memory than its limit (MAGICPORT_QUERY_MAX_MEMORY_MB): narrow the time range or add filters');
+  if (
+    /MEMORY_LIMIT_EXCEEDED|Memory limit .*exceeded/i.test(error.message) &&
+    error.clickhouseType === undefined
+  ) {
+    return body(
+      503,
+      'Service Unavailable',
+      'the query needed more memory than its limit (MAGICPORT_QUERY_MAX_MEMORY_MB): narrow the time range or add filters',
+    );
   }
   switch (error.clickhouseType) {
     case 'TIMEOUT_EXCEEDED':
-      return body(504, 'Gateway Timeout', 'the query ran past its time limit (MAGICPORT_QUERY_TIMEOUT_S): narrow the time range or add filters');
+      return body(
+        504,
+        'Gateway Timeout',
+        'the query ran past its time limit (MAGICPORT_QUERY_TIMEOUT_S): narrow the time range or add filters',
+      );
     case 'MEMORY_LIMIT_EXCEEDED':
-      return body(503, 'Service Unavailable', 'the query needed more memory than its limit (MAGICPORT_QUERY_MAX_MEMORY_MB): narrow the time range or add filters');
+      return body(
+        503,
+        'Service Unavailable',
+        'the query needed more memory than its limit (MAGICPORT_QUERY_MAX_MEMORY_MB): narrow the time range or add filters',
+      );
     case 'TOO_MANY_SIMULTANEOUS_QUERIES':
-      return body(503, 'Service Unavailable', 'ClickHouse is busy with other queries: try again shortly');
+      return body(
+        503,
+        'Service Unavailable',
+        'ClickHouse is busy with other queries: try again shortly',
+      );
     case 'CANNOT_COMPILE_REGEXP':
-      return body(400, 'Bad Request', 'grep: not a valid RE2 regular expression', { parameter: 'grep' });
+      return body(400, 'Bad Request', 'grep: not a valid RE2 regular expression', {
+        parameter: 'grep',
+      });
   }
   if (error.kind !== 'permanent') {
-    return body(503, 'Service Unavailable', 'ClickHouse is not answering: try again shortly (see /health/ready)');
+    return body(
+      503,
+      'Service Unavailable',
+      'ClickHouse is not answering: try again shortly (see /health/ready)',
+    );
   }
   return body(500, 'Internal Server Error', 'the query failed; the server log has the details');
 }

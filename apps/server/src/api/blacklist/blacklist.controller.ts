@@ -9,7 +9,12 @@ import {
   type BlacklistWriteResult,
 } from '@magicport/blacklist';
 import { blacklistKey } from '@magicport/protocol';
-import { blacklistHits, blacklistHitSummary, buildPopulation, guestsOnBuild } from '@magicport/store';
+import {
+  blacklistHits,
+  blacklistHitSummary,
+  buildPopulation,
+  guestsOnBuild,
+} from '@magicport/store';
 import { ApiContext } from '../api-context';
 import { page } from '../api-cursor';
 import { ALL_TIME, chDay, chTime, checkRange, parseInput, productParam } from '../api-params';
@@ -54,7 +59,12 @@ export class BlacklistController {
   async remove(@Req() request: Request) {
     const { query, actor } = this.api.accept(BLACKLIST_REMOVE, request);
     const params = parseInput(BLACKLIST_REMOVE.pathParams, request.params, 'query');
-    const result = await this.api.blacklist.execute({ kind: 'remove', ...params, reason: query.reason, actor: actor! });
+    const result = await this.api.blacklist.execute({
+      kind: 'remove',
+      ...params,
+      reason: query.reason,
+      actor: actor!,
+    });
     return changeResult(result);
   }
 
@@ -65,12 +75,20 @@ export class BlacklistController {
     let asOf = null;
     if (query.asOf !== undefined) {
       if (query.asOf > history.revision) {
-        throw badRequest(`asOf: the blacklist is at revision ${history.revision}; revision ${query.asOf} does not exist yet`, { parameter: 'asOf' });
+        throw badRequest(
+          `asOf: the blacklist is at revision ${history.revision}; revision ${query.asOf} does not exist yet`,
+          { parameter: 'asOf' },
+        );
       }
       const state = history.asOf(query.asOf);
       asOf = { revision: state.revision, entries: entriesOf(state) };
     }
-    return { revision: history.revision, changes: history.changes, voided: history.voided.length, asOf };
+    return {
+      revision: history.revision,
+      changes: history.changes,
+      voided: history.voided.length,
+      asOf,
+    };
   }
 
   @Get('hits')
@@ -123,7 +141,11 @@ export class BlacklistController {
     const product = registered(query.product);
     const key = blacklistKey(product.number, query.build, 'spec')!;
     const [population, sample, history] = await Promise.all([
-      buildPopulation(this.api.store, { product: product.number, build: query.build }, this.api.limits),
+      buildPopulation(
+        this.api.store,
+        { product: product.number, build: query.build },
+        this.api.limits,
+      ),
       guestsOnBuild(
         this.api.store,
         { product: product.number, build: query.build, limit: query.limit ?? 100 },
@@ -137,7 +159,12 @@ export class BlacklistController {
       key,
       listed: history.current.entries.has(key),
       ...population,
-      sample: sample.map((g) => ({ vm: g.vm, host: g.host, lastSeen: g.lastSeen, result: g.result })),
+      sample: sample.map((g) => ({
+        vm: g.vm,
+        host: g.host,
+        lastSeen: g.lastSeen,
+        result: g.result,
+      })),
     };
   }
 
@@ -171,7 +198,13 @@ export class BlacklistController {
         continue;
       }
       try {
-        const result = await this.api.blacklist.execute({ kind: 'add', product: product.name, build: entry.build, reason, actor: actor! });
+        const result = await this.api.blacklist.execute({
+          kind: 'add',
+          product: product.name,
+          build: entry.build,
+          reason,
+          actor: actor!,
+        });
         revision = result.event.data.revision;
         added.push({ key, revision });
       } catch (err) {
@@ -188,7 +221,11 @@ export class BlacklistController {
   async export(@Req() request: Request) {
     const { query } = this.api.accept(BLACKLIST_EXPORT, request);
     const history = await this.api.blacklist.read();
-    const entries = entriesOf(history.current).map((e) => ({ product: e.product, build: e.build, value: e.reason }));
+    const entries = entriesOf(history.current).map((e) => ({
+      product: e.product,
+      build: e.build,
+      value: e.reason,
+    }));
     return exportXenstore(entries, {
       profile: query.profile ?? 'qemu-traditional',
       comment: `magicport blacklist revision ${history.revision}`,
@@ -201,12 +238,17 @@ function registered(product: string): { name: string; number: number } {
   try {
     return resolveProduct(number);
   } catch (err) {
-    throw badRequest(`product: ${err instanceof Error ? err.message : String(err)}`, { parameter: 'product' });
+    throw badRequest(`product: ${err instanceof Error ? err.message : String(err)}`, {
+      parameter: 'product',
+    });
   }
 }
 
 function changeResult(result: BlacklistWriteResult) {
   const change = result.history.changes.find((c) => c.eventId === result.event.id)!;
-  return { revision: result.event.data.revision, change, entries: entriesOf(result.history.current) };
+  return {
+    revision: result.event.data.revision,
+    change,
+    entries: entriesOf(result.history.current),
+  };
 }
-

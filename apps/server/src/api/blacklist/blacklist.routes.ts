@@ -27,14 +27,20 @@ const Change = Type.Object({
 const reason = P.text(4096, 'why: required, kept in the history');
 const EntryRequest = Type.Object(
   {
-    product: Type.Union([P.product, Type.Integer({ minimum: 0, maximum: 65535 })], { description: 'product name or number' }),
+    product: Type.Union([P.product, Type.Integer({ minimum: 0, maximum: 65535 })], {
+      description: 'product name or number',
+    }),
     build: P.build,
     reason,
   },
   { additionalProperties: false },
 );
 
-const ChangeResult = Type.Object({ revision: Type.Integer(), change: Change, entries: Type.Array(Entry) });
+const ChangeResult = Type.Object({
+  revision: Type.Integer(),
+  change: Change,
+  entries: Type.Array(Entry),
+});
 
 export const BLACKLIST_LIST = route({
   method: 'get',
@@ -74,7 +80,8 @@ export const BLACKLIST_HISTORY = route({
   path: '/blacklist/history',
   tag: 'blacklist',
   auth: 'read',
-  summary: 'Every applied change (who, when, why, revision), and optionally the list as of a revision',
+  summary:
+    'Every applied change (who, when, why, revision), and optionally the list as of a revision',
   query: Type.Object({ asOf: Type.Optional(P.revision) }, { additionalProperties: false }),
   response: Type.Object({
     revision: Type.Integer(),
@@ -124,7 +131,9 @@ export const BLACKLIST_HITS = route({
       key: Nullable(Type.String()),
       result: Type.String(),
       unplugApplied: Type.Boolean(),
-      blacklistRevision: Nullable(Type.Integer({ description: 'null: recorded by a v1 agent (unknown)' })),
+      blacklistRevision: Nullable(
+        Type.Integer({ description: 'null: recorded by a v1 agent (unknown)' }),
+      ),
     }),
   ),
 });
@@ -146,7 +155,8 @@ export const BLACKLIST_HIT_SUMMARY = route({
   path: '/blacklist/hits/summary',
   tag: 'blacklist',
   auth: 'read',
-  summary: 'Hits per UTC day and build, per build over the range, and the drivers that ignore the blacklist',
+  summary:
+    'Hits per UTC day and build, per build over the range, and the drivers that ignore the blacklist',
   query: Type.Object(
     {
       from: Type.Optional(P.day('first day')),
@@ -169,7 +179,10 @@ export const BLACKLIST_IMPACT = route({
   tag: 'blacklist',
   auth: 'read',
   summary: 'Which guests and hosts run a build now: the impact of blacklisting it',
-  query: Type.Object({ product: P.product, build: P.build, limit: Type.Optional(P.limit) }, { additionalProperties: false }),
+  query: Type.Object(
+    { product: P.product, build: P.build, limit: Type.Optional(P.limit) },
+    { additionalProperties: false },
+  ),
   response: Type.Object({
     product: Type.String(),
     build: Type.Integer(),
@@ -177,7 +190,14 @@ export const BLACKLIST_IMPACT = route({
     listed: Type.Boolean(),
     guests: Type.Integer(),
     hosts: Type.Integer(),
-    sample: Type.Array(Type.Object({ vm: Type.String(), host: Type.String(), lastSeen: Type.String(), result: Type.String() })),
+    sample: Type.Array(
+      Type.Object({
+        vm: Type.String(),
+        host: Type.String(),
+        lastSeen: Type.String(),
+        result: Type.String(),
+      }),
+    ),
   }),
 });
 
@@ -186,7 +206,8 @@ export const BLACKLIST_IMPORT = route({
   path: '/blacklist/import',
   tag: 'blacklist',
   auth: 'write',
-  summary: 'Add the entries of an `xenstore-ls -f /mh/driver-blacklist` dump that are not listed yet',
+  summary:
+    'Add the entries of an `xenstore-ls -f /mh/driver-blacklist` dump that are not listed yet',
   query: Type.Object({}, { additionalProperties: false }),
   body: Type.Object(
     {
@@ -211,7 +232,13 @@ export const BLACKLIST_EXPORT = route({
   auth: 'read',
   summary: 'The blacklist as xenstore-write / xenstore-rm commands for hosts on a stock toolstack',
   query: Type.Object(
-    { profile: Type.Optional(Type.Union([Type.Literal('qemu-traditional'), Type.Literal('spec')], { description: 'qemu-traditional or spec' })) },
+    {
+      profile: Type.Optional(
+        Type.Union([Type.Literal('qemu-traditional'), Type.Literal('spec')], {
+          description: 'qemu-traditional or spec',
+        }),
+      ),
+    },
     { additionalProperties: false },
   ),
   response: Type.String(),

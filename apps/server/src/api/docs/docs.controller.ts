@@ -6,7 +6,11 @@ import { getAbsoluteFSPath } from 'swagger-ui-dist';
 import { notFound } from '../api-problem';
 import { openApiDocument } from './openapi-document';
 
-const UI_FILES = new Set(['swagger-ui.css', 'swagger-ui-bundle.js', 'swagger-ui-standalone-preset.js']);
+const UI_FILES = new Set([
+  'swagger-ui.css',
+  'swagger-ui-bundle.js',
+  'swagger-ui-standalone-preset.js',
+]);
 
 const PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>magicport API</title>

@@ -39,14 +39,21 @@ function parameters(route: ApiRoute) {
 }
 
 function operation(route: ApiRoute) {
-  const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: PROBLEM } } });
+  const problem = (description: string) => ({
+    description,
+    content: { 'application/problem+json': { schema: PROBLEM } },
+  });
   const responses: Record<string, object> = {
     [String(route.status ?? 200)]: {
       description: 'OK',
-      content: { [route.responseMediaType ?? 'application/json']: { schema: plain(route.response) } },
+      content: {
+        [route.responseMediaType ?? 'application/json']: { schema: plain(route.response) },
+      },
     },
     '400': problem('a parameter is invalid'),
-    '503': problem('ClickHouse or Kafka unavailable, or the query needed more memory than its limit'),
+    '503': problem(
+      'ClickHouse or Kafka unavailable, or the query needed more memory than its limit',
+    ),
     '504': problem('the query ran past its time limit'),
   };
   if (route.auth === 'write') {
@@ -60,7 +67,12 @@ function operation(route: ApiRoute) {
     tags: [route.tag],
     parameters: parameters(route),
     ...(route.body
-      ? { requestBody: { required: true, content: { [route.bodyMediaType ?? 'application/json']: { schema: plain(route.body) } } } }
+      ? {
+          requestBody: {
+            required: true,
+            content: { [route.bodyMediaType ?? 'application/json']: { schema: plain(route.body) } },
+          },
+        }
       : {}),
     ...(route.auth === 'write' ? { security: [{ bearer: [] }] } : {}),
     responses,
@@ -79,7 +91,8 @@ export function openApiDocument(version: string): object {
     info: {
       title: 'magicport API',
       version,
-      description: 'Fleet PV driver builds, blacklist management and hit audit, handshake replay and guest logs. Errors are application/problem+json.',
+      description:
+        'Fleet PV driver builds, blacklist management and hit audit, handshake replay and guest logs. Errors are application/problem+json.',
     },
     servers: [{ url: '/' }],
     tags: [{ name: 'fleet' }, { name: 'blacklist' }, { name: 'guests' }, { name: 'logs' }],

@@ -1,12 +1,25 @@
 import { Controller, Get, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { blacklistKey } from '@magicport/protocol';
-import { buildPopulation, emulatedGuests, fleetBuilds, guestsOnBuild, rollout, unknownProducts } from '@magicport/store';
+import {
+  buildPopulation,
+  emulatedGuests,
+  fleetBuilds,
+  guestsOnBuild,
+  rollout,
+  unknownProducts,
+} from '@magicport/store';
 import { ApiContext } from '../api-context';
 import { decodeCursor, page } from '../api-cursor';
 import { ALL_TIME, chDay, chTime, checkRange, productParam } from '../api-params';
 import { badRequest } from '../api-problem';
-import { FLEET_BUILDS, FLEET_EMULATED, FLEET_GUESTS, FLEET_ROLLOUT, FLEET_UNKNOWN_PRODUCTS } from './fleet.routes';
+import {
+  FLEET_BUILDS,
+  FLEET_EMULATED,
+  FLEET_GUESTS,
+  FLEET_ROLLOUT,
+  FLEET_UNKNOWN_PRODUCTS,
+} from './fleet.routes';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -22,7 +35,9 @@ export class FleetController {
     const to = chTime('to', query.to ?? ALL_TIME.to);
     checkRange(from, to);
     const limit = query.limit ?? 100;
-    const after = query.cursor ? decodeCursor('fleet-builds', query.cursor, ['number', 'number']) : undefined;
+    const after = query.cursor
+      ? decodeCursor('fleet-builds', query.cursor, ['number', 'number'])
+      : undefined;
     const [rows, blacklist] = await Promise.all([
       fleetBuilds(
         this.api.store,
@@ -106,13 +121,21 @@ export class FleetController {
 
 export function cursorVm(tag: string, cursor: string): string {
   const [vm] = decodeCursor(tag, cursor, ['string']) as [string];
-  if (!UUID.test(vm)) throw badRequest('cursor: not a cursor this endpoint returned', { parameter: 'cursor' });
+  if (!UUID.test(vm))
+    throw badRequest('cursor: not a cursor this endpoint returned', { parameter: 'cursor' });
   return vm;
 }
 
 /** A (time, dm, seq) cursor with its time checked, for the keyset of time-ordered lists. */
-export function cursorTimeKey(tag: string, cursor: string): { time: string; dm: string; seq: number } {
-  const [time, dm, seq] = decodeCursor(tag, cursor, ['string', 'string', 'number']) as [string, string, number];
+export function cursorTimeKey(
+  tag: string,
+  cursor: string,
+): { time: string; dm: string; seq: number } {
+  const [time, dm, seq] = decodeCursor(tag, cursor, ['string', 'string', 'number']) as [
+    string,
+    string,
+    number,
+  ];
   if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/.test(time)) {
     throw badRequest('cursor: not a cursor this endpoint returned', { parameter: 'cursor' });
   }

@@ -42,7 +42,8 @@ export const FLEET_BUILDS = route({
   path: '/fleet/builds',
   tag: 'fleet',
   auth: 'read',
-  summary: 'Driver builds seen in a time range: distinct guests, hosts, handshakes, first/last seen, blacklisted now',
+  summary:
+    'Driver builds seen in a time range: distinct guests, hosts, handshakes, first/last seen, blacklisted now',
   query: Type.Object(
     {
       ...range,
@@ -92,13 +93,30 @@ export const FLEET_GUESTS = route({
   auth: 'read',
   summary: 'Guests whose latest handshake announced this product and build',
   query: Type.Object(
-    { product: P.product, build: P.build, host: Type.Optional(P.host), limit: Type.Optional(P.limit), cursor: Type.Optional(P.cursor) },
+    {
+      product: P.product,
+      build: P.build,
+      host: Type.Optional(P.host),
+      limit: Type.Optional(P.limit),
+      cursor: Type.Optional(P.cursor),
+    },
     { additionalProperties: false },
   ),
-  response: Type.Intersect([pageOf(CurrentGuest), Type.Object({ guests: Type.Integer(), hosts: Type.Integer() })]),
+  response: Type.Intersect([
+    pageOf(CurrentGuest),
+    Type.Object({ guests: Type.Integer(), hosts: Type.Integer() }),
+  ]),
 });
 
-const REASONS = ['no-pv-driver', 'blacklisted', 'blacklist-enforced', 'version-unsupported', 'no-unplug', 'magic-mismatch', 'abandoned'] as const;
+const REASONS = [
+  'no-pv-driver',
+  'blacklisted',
+  'blacklist-enforced',
+  'version-unsupported',
+  'no-unplug',
+  'magic-mismatch',
+  'abandoned',
+] as const;
 
 export const FLEET_EMULATED = route({
   method: 'get',
@@ -109,7 +127,12 @@ export const FLEET_EMULATED = route({
   query: Type.Object(
     {
       host: Type.Optional(P.host),
-      reason: Type.Optional(Type.Union(REASONS.map((r) => Type.Literal(r)), { description: REASONS.join(', ') })),
+      reason: Type.Optional(
+        Type.Union(
+          REASONS.map((r) => Type.Literal(r)),
+          { description: REASONS.join(', ') },
+        ),
+      ),
       limit: Type.Optional(P.limit),
       cursor: Type.Optional(P.cursor),
     },

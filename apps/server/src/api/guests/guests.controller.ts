@@ -20,7 +20,12 @@ export class GuestsController {
     const limit = query.limit ?? 100;
     const rows = await guestHandshakes(
       this.api.store,
-      { vm, boot: query.boot, after: query.cursor ? cursorTimeKey('guest-handshakes', query.cursor) : undefined, limit: limit + 1 },
+      {
+        vm,
+        boot: query.boot,
+        after: query.cursor ? cursorTimeKey('guest-handshakes', query.cursor) : undefined,
+        limit: limit + 1,
+      },
       this.api.limits,
     );
     return page('guest-handshakes', rows, limit, (r) => [r.endTime, r.dm, r.seq]);
@@ -43,7 +48,15 @@ export class GuestsController {
     const limit = query.limit ?? 100;
     const rows = await guestLogs(
       this.api.store,
-      { vm, boot: query.boot, from, to, grep: query.grep, after: query.cursor ? cursorTimeKey('guest-logs', query.cursor) : undefined, limit: limit + 1 },
+      {
+        vm,
+        boot: query.boot,
+        from,
+        to,
+        grep: query.grep,
+        after: query.cursor ? cursorTimeKey('guest-logs', query.cursor) : undefined,
+        limit: limit + 1,
+      },
       this.api.limits,
     );
     const items = await this.withHandshakes(vm, rows);
@@ -59,28 +72,54 @@ export class GuestsController {
     const limit = query.limit ?? 100;
     const rows = await guestLogs(
       this.api.store,
-      { from, to, contains: query.q, host: query.host, after: query.cursor ? cursorTimeKey('log-search', query.cursor) : undefined, limit: limit + 1 },
+      {
+        from,
+        to,
+        contains: query.q,
+        host: query.host,
+        after: query.cursor ? cursorTimeKey('log-search', query.cursor) : undefined,
+        limit: limit + 1,
+      },
       this.api.limits,
     );
-    return page('log-search', rows.map((r) => ({ ...r, handshake: null })), limit, (r) => [r.time, r.dm, r.seq]);
+    return page(
+      'log-search',
+      rows.map((r) => ({ ...r, handshake: null })),
+      limit,
+      (r) => [r.time, r.dm, r.seq],
+    );
   }
 
   /** Each line's handshake context (result, product, build) from the guest's handshakes. */
   private async withHandshakes(vm: string, rows: GuestLogRow[]) {
     const ids = new Set(rows.map((r) => r.handshakeId).filter((id): id is string => id !== null));
-    const context = new Map<string, { result: string; product: string | null; build: number | null }>();
+    const context = new Map<
+      string,
+      { result: string; product: string | null; build: number | null }
+    >();
     if (ids.size > 0) {
       const boots = [...new Set(rows.map((r) => r.boot))];
       for (const boot of boots) {
-        const hs = await guestHandshakes(this.api.store, { vm, boot, limit: 100_000 }, this.api.limits);
+        const hs = await guestHandshakes(
+          this.api.store,
+          { vm, boot, limit: 100_000 },
+          this.api.limits,
+        );
         for (const h of hs) {
           if (ids.has(h.handshakeId)) {
-            context.set(h.handshakeId, { result: h.result, product: h.product?.name ?? (h.product ? `#${h.product.number}` : null), build: h.build });
+            context.set(h.handshakeId, {
+              result: h.result,
+              product: h.product?.name ?? (h.product ? `#${h.product.number}` : null),
+              build: h.build,
+            });
           }
         }
       }
     }
-    return rows.map((r) => ({ ...r, handshake: r.handshakeId === null ? null : (context.get(r.handshakeId) ?? null) }));
+    return rows.map((r) => ({
+      ...r,
+      handshake: r.handshakeId === null ? null : (context.get(r.handshakeId) ?? null),
+    }));
   }
 }
 

@@ -13,7 +13,12 @@ const Outcome = Type.Object({
   blacklistKey: Nullable(Type.String()),
   mask: Type.Integer(),
   maskWrites: Type.Array(Type.Integer()),
-  unplug: Type.Object({ ideScsiDisks: Type.Boolean(), nics: Type.Boolean(), auxIdeDisks: Type.Boolean(), nvmeDisks: Type.Boolean() }),
+  unplug: Type.Object({
+    ideScsiDisks: Type.Boolean(),
+    nics: Type.Boolean(),
+    auxIdeDisks: Type.Boolean(),
+    nvmeDisks: Type.Boolean(),
+  }),
   unplugApplied: Type.Boolean(),
   violations: Type.Array(Type.String()),
 });
@@ -41,38 +46,68 @@ export const GUEST_HANDSHAKES = route({
   auth: 'read',
   summary: "A guest's handshakes in time order (optionally one boot)",
   pathParams: vmPath,
-  query: Type.Object({ boot: Type.Optional(P.boot), limit: Type.Optional(P.limit), cursor: Type.Optional(P.cursor) }, { additionalProperties: false }),
+  query: Type.Object(
+    { boot: Type.Optional(P.boot), limit: Type.Optional(P.limit), cursor: Type.Optional(P.cursor) },
+    { additionalProperties: false },
+  ),
   response: pageOf(RecordedHandshake),
 });
 
-const PROFILES = Type.Union([Type.Literal('spec'), Type.Literal('qemu-traditional'), Type.Literal('qemu-upstream')], {
-  description: 'spec, qemu-traditional or qemu-upstream',
-});
+const PROFILES = Type.Union(
+  [Type.Literal('spec'), Type.Literal('qemu-traditional'), Type.Literal('qemu-upstream')],
+  {
+    description: 'spec, qemu-traditional or qemu-upstream',
+  },
+);
 
 export const GUEST_REPLAY = route({
   method: 'get',
   path: '/guests/{vm}/replay',
   tag: 'guests',
   auth: 'read',
-  summary: "Replays one boot of a guest from ClickHouse: decoded timeline, recorded vs replayed outcomes, what-if options",
+  summary:
+    'Replays one boot of a guest from ClickHouse: decoded timeline, recorded vs replayed outcomes, what-if options',
   pathParams: vmPath,
   query: Type.Object(
     {
       boot: Type.Optional(P.boot),
       handshake: Type.Optional(P.text(160, 'handshake id')),
       profile: Type.Optional(PROFILES),
-      enforce: Type.Optional(Type.Boolean({ description: 'true or false: ignore mask writes of blacklisted drivers (spec only)' })),
-      blacklist: Type.Optional(
-        Type.Union([Type.Literal('recorded'), Type.Literal('current'), Type.Literal('as-of'), Type.Literal('given')], {
-          description: 'recorded (what the agent answered from, default), current, as-of (with asOf) or given (with keys)',
+      enforce: Type.Optional(
+        Type.Boolean({
+          description: 'true or false: ignore mask writes of blacklisted drivers (spec only)',
         }),
+      ),
+      blacklist: Type.Optional(
+        Type.Union(
+          [
+            Type.Literal('recorded'),
+            Type.Literal('current'),
+            Type.Literal('as-of'),
+            Type.Literal('given'),
+          ],
+          {
+            description:
+              'recorded (what the agent answered from, default), current, as-of (with asOf) or given (with keys)',
+          },
+        ),
       ),
       asOf: Type.Optional(P.revision),
       // Bounded so the URL stays within Node's 16 KiB request-header limit.
       keys: Type.Optional(
-        Type.String({ maxLength: 8192, pattern: '^[A-Za-z0-9/,._+-]*$', description: 'comma-separated blacklist keys like /mh/driver-blacklist/linux/1' }),
+        Type.String({
+          maxLength: 8192,
+          pattern: '^[A-Za-z0-9/,._+-]*$',
+          description: 'comma-separated blacklist keys like /mh/driver-blacklist/linux/1',
+        }),
       ),
-      timelineLimit: Type.Optional(Type.Integer({ minimum: 0, maximum: 100000, description: 'timeline entries returned, 0 to 100000 (default 5000)' })),
+      timelineLimit: Type.Optional(
+        Type.Integer({
+          minimum: 0,
+          maximum: 100000,
+          description: 'timeline entries returned, 0 to 100000 (default 5000)',
+        }),
+      ),
     },
     { additionalProperties: false },
   ),
@@ -83,11 +118,19 @@ export const GUEST_REPLAY = route({
     host: Type.String(),
     profile: Type.String(),
     enforceBlacklist: Type.Boolean(),
-    blacklist: Type.Object({ mode: Type.String(), revision: Nullable(Type.Integer()), keys: Type.Array(Type.String()) }),
-    handshake: Nullable(Type.Integer({ description: 'index of the selected handshake in the boot' })),
+    blacklist: Type.Object({
+      mode: Type.String(),
+      revision: Nullable(Type.Integer()),
+      keys: Type.Array(Type.String()),
+    }),
+    handshake: Nullable(
+      Type.Integer({ description: 'index of the selected handshake in the boot' }),
+    ),
     recorded: Type.Array(RecordedHandshake),
     replayed: Type.Array(Outcome),
-    matches: Type.Boolean({ description: 'the replay reproduces every recorded outcome and response' }),
+    matches: Type.Boolean({
+      description: 'the replay reproduces every recorded outcome and response',
+    }),
     differences: Type.Array(Type.Object({}, { additionalProperties: true })),
     accesses: Type.Integer(),
     timeline: Type.Array(
@@ -118,10 +161,20 @@ const LogLine = Type.Object({
   boot: Type.Integer(),
   text: Type.String(),
   truncated: Type.Boolean(),
-  droppedBefore: Type.Integer({ description: 'lines the rate limiter dropped right before this one' }),
-  throttledMs: Type.Number({ description: 'delay the qemu-traditional throttle would have imposed' }),
+  droppedBefore: Type.Integer({
+    description: 'lines the rate limiter dropped right before this one',
+  }),
+  throttledMs: Type.Number({
+    description: 'delay the qemu-traditional throttle would have imposed',
+  }),
   handshakeId: Nullable(Type.String()),
-  handshake: Nullable(Type.Object({ result: Type.String(), product: Nullable(Type.String()), build: Nullable(Type.Integer()) })),
+  handshake: Nullable(
+    Type.Object({
+      result: Type.String(),
+      product: Nullable(Type.String()),
+      build: Nullable(Type.Integer()),
+    }),
+  ),
 });
 
 export const GUEST_LOGS = route({

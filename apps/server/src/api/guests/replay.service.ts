@@ -1,6 +1,20 @@
-import { blacklistKey, logLineAccesses, productNumber, replay, type HandshakeOutcome, type ProfileName, type RecordedAccess, type Width } from '@magicport/protocol';
+import {
+  blacklistKey,
+  logLineAccesses,
+  productNumber,
+  replay,
+  type HandshakeOutcome,
+  type ProfileName,
+  type RecordedAccess,
+  type Width,
+} from '@magicport/protocol';
 import type { BlacklistState } from '@magicport/blacklist';
-import { bootInstances, bootRecording, guestHandshakes, type RecordedHandshakeRow } from '@magicport/store';
+import {
+  bootInstances,
+  bootRecording,
+  guestHandshakes,
+  type RecordedHandshakeRow,
+} from '@magicport/store';
 import { ApiContext } from '../api-context';
 import { badRequest, notFound } from '../api-problem';
 
@@ -16,7 +30,19 @@ export interface ReplayRequest {
   timelineLimit?: number;
 }
 
-const OUTCOME_KEYS = ['result', 'protocolVersion', 'product', 'build', 'blacklisted', 'blacklistKey', 'mask', 'maskWrites', 'unplug', 'unplugApplied', 'violations'] as const;
+const OUTCOME_KEYS = [
+  'result',
+  'protocolVersion',
+  'product',
+  'build',
+  'blacklisted',
+  'blacklistKey',
+  'mask',
+  'maskWrites',
+  'unplug',
+  'unplugApplied',
+  'violations',
+] as const;
 
 /**
  * Replay of one boot from what ClickHouse holds: its port accesses plus the log-byte accesses
@@ -26,7 +52,11 @@ const OUTCOME_KEYS = ['result', 'protocolVersion', 'product', 'build', 'blacklis
 export async function replayBoot(api: ApiContext, q: ReplayRequest) {
   const { boot, selected } = await chooseBoot(api, q);
   const instances = await bootInstances(api.store, { vm: q.vm, boot }, api.limits);
-  const recordedAll = await guestHandshakes(api.store, { vm: q.vm, boot, limit: 100_000 }, api.limits);
+  const recordedAll = await guestHandshakes(
+    api.store,
+    { vm: q.vm, boot, limit: 100_000 },
+    api.limits,
+  );
   const dm = selected?.dm ?? recordedAll[0]?.dm ?? instances[0]?.dm;
   if (dm === undefined) throw notFound(`guest ${q.vm} has no recorded boot ${boot}`);
   const instance = instances.find((i) => i.dm === dm);
@@ -55,7 +85,11 @@ export async function replayBoot(api: ApiContext, q: ReplayRequest) {
     host: instance?.host ?? recorded[0]?.host ?? '',
     profile,
     enforceBlacklist,
-    blacklist: { mode: blacklist.mode, revision: blacklist.revision, keys: [...blacklist.keys].sort() },
+    blacklist: {
+      mode: blacklist.mode,
+      revision: blacklist.revision,
+      keys: [...blacklist.keys].sort(),
+    },
     handshake: index >= 0 ? index : null,
     recorded,
     replayed: result.outcomes.map(outcomeOf),
@@ -79,39 +113,65 @@ export async function replayBoot(api: ApiContext, q: ReplayRequest) {
   };
 }
 
-async function chooseBoot(api: ApiContext, q: ReplayRequest): Promise<{ boot: number; selected: RecordedHandshakeRow | null }> {
+async function chooseBoot(
+  api: ApiContext,
+  q: ReplayRequest,
+): Promise<{ boot: number; selected: RecordedHandshakeRow | null }> {
   if (q.handshake !== undefined) {
-    const [found] = await guestHandshakes(api.store, { vm: q.vm, handshakeId: q.handshake, limit: 1 }, api.limits);
-    if (!found) throw notFound(`guest ${q.vm} has no handshake ${JSON.stringify(q.handshake.slice(0, 160))}`);
-    if (q.boot !== undefined && q.boot !== found.boot) throw badRequest(`handshake ${q.handshake} is in boot ${found.boot}, not ${q.boot}`);
+    const [found] = await guestHandshakes(
+      api.store,
+      { vm: q.vm, handshakeId: q.handshake, limit: 1 },
+      api.limits,
+    );
+    if (!found)
+      throw notFound(`guest ${q.vm} has no handshake ${JSON.stringify(q.handshake.slice(0, 160))}`);
+    if (q.boot !== undefined && q.boot !== found.boot)
+      throw badRequest(`handshake ${q.handshake} is in boot ${found.boot}, not ${q.boot}`);
     return { boot: found.boot, selected: found };
   }
   if (q.boot !== undefined) return { boot: q.boot, selected: null };
   const all = await guestHandshakes(api.store, { vm: q.vm, limit: 100_000 }, api.limits);
   const last = all[all.length - 1];
-  if (!last) throw notFound(`guest ${q.vm} has no recorded handshake; give --boot to replay a boot without one`);
+  if (!last)
+    throw notFound(
+      `guest ${q.vm} has no recorded handshake; give --boot to replay a boot without one`,
+    );
   return { boot: last.boot, selected: null };
 }
 
-function mergeAccesses(recording: Awaited<ReturnType<typeof bootRecording>>, logBytesRecorded: boolean): RecordedAccess[] {
+function mergeAccesses(
+  recording: Awaited<ReturnType<typeof bootRecording>>,
+  logBytesRecorded: boolean,
+): RecordedAccess[] {
   // Sorted by time; at equal times by seq, a line's bytes just before the line's own event.
-  const keyed: { t: number; seq: number; access: RecordedAccess }[] = recording.accesses.map((a) => ({
-    t: a.t,
-    seq: a.seq,
-    access: {
-      op: a.op,
-      port: a.port,
-      size: a.size as Width,
+  const keyed: { t: number; seq: number; access: RecordedAccess }[] = recording.accesses.map(
+    (a) => ({
       t: a.t,
-      ...(a.value !== null ? { value: a.value } : {}),
-      ...(a.response !== null ? { response: a.response } : {}),
-    },
-  }));
+      seq: a.seq,
+      access: {
+        op: a.op,
+        port: a.port,
+        size: a.size as Width,
+        t: a.t,
+        ...(a.value !== null ? { value: a.value } : {}),
+        ...(a.response !== null ? { response: a.response } : {}),
+      },
+    }),
+  );
   if (!logBytesRecorded) {
     for (const line of recording.logLines) {
-      const wire = line.trigger === null ? line.bytes : Buffer.concat([line.bytes, Buffer.from([line.trigger])]);
-      const bytes = logLineAccesses({ wireBytes: wire.subarray(0, line.accessCount), firstUs: line.firstUs, lastUs: line.lastUs });
-      bytes.forEach((access, i) => keyed.push({ t: access.t, seq: line.seq - 1 + i / (bytes.length + 1), access }));
+      const wire =
+        line.trigger === null
+          ? line.bytes
+          : Buffer.concat([line.bytes, Buffer.from([line.trigger])]);
+      const bytes = logLineAccesses({
+        wireBytes: wire.subarray(0, line.accessCount),
+        firstUs: line.firstUs,
+        lastUs: line.lastUs,
+      });
+      bytes.forEach((access, i) =>
+        keyed.push({ t: access.t, seq: line.seq - 1 + i / (bytes.length + 1), access }),
+      );
     }
   }
   keyed.sort((a, b) => a.t - b.t || a.seq - b.seq);
@@ -119,31 +179,50 @@ function mergeAccesses(recording: Awaited<ReturnType<typeof bootRecording>>, log
 }
 
 async function blacklistFor(api: ApiContext, q: ReplayRequest, recorded: RecordedHandshakeRow[]) {
-  const mode = q.blacklist ?? (q.asOf !== undefined ? 'as-of' : q.keys !== undefined ? 'given' : 'recorded');
+  const mode =
+    q.blacklist ?? (q.asOf !== undefined ? 'as-of' : q.keys !== undefined ? 'given' : 'recorded');
   if (mode === 'recorded') {
-    const keys = new Set(recorded.filter((h) => h.blacklisted && h.blacklistKey).map((h) => h.blacklistKey!));
-    const revisions = recorded.map((h) => h.blacklistRevision).filter((r): r is number => r !== null);
+    const keys = new Set(
+      recorded.filter((h) => h.blacklisted && h.blacklistKey).map((h) => h.blacklistKey!),
+    );
+    const revisions = recorded
+      .map((h) => h.blacklistRevision)
+      .filter((r): r is number => r !== null);
     return { mode, revision: revisions.length ? Math.max(...revisions) : null, keys };
   }
   if (mode === 'given') {
-    if (q.keys === undefined) throw badRequest('keys: blacklist=given needs keys (comma-separated)', { parameter: 'keys' });
-    const keys = q.keys.split(',').map((k) => k.trim()).filter(Boolean);
+    if (q.keys === undefined)
+      throw badRequest('keys: blacklist=given needs keys (comma-separated)', { parameter: 'keys' });
+    const keys = q.keys
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean);
     const bad = keys.find((k) => !/^\/mh\/driver-blacklist\/[^/\s]{1,64}\/-?\d{1,10}$/.test(k));
-    if (bad !== undefined) throw badRequest(`keys: ${JSON.stringify(bad.slice(0, 80))} is not a key like /mh/driver-blacklist/linux/1`, { parameter: 'keys' });
+    if (bad !== undefined)
+      throw badRequest(
+        `keys: ${JSON.stringify(bad.slice(0, 80))} is not a key like /mh/driver-blacklist/linux/1`,
+        { parameter: 'keys' },
+      );
     return { mode, revision: null, keys: new Set(keys) };
   }
   const history = await api.blacklist.read();
   let state: BlacklistState = history.current;
   if (mode === 'as-of') {
-    if (q.asOf === undefined) throw badRequest('asOf: blacklist=as-of needs asOf (a revision)', { parameter: 'asOf' });
-    if (q.asOf > history.revision) throw badRequest(`asOf: the blacklist is at revision ${history.revision}; ${q.asOf} does not exist yet`, { parameter: 'asOf' });
+    if (q.asOf === undefined)
+      throw badRequest('asOf: blacklist=as-of needs asOf (a revision)', { parameter: 'asOf' });
+    if (q.asOf > history.revision)
+      throw badRequest(
+        `asOf: the blacklist is at revision ${history.revision}; ${q.asOf} does not exist yet`,
+        { parameter: 'asOf' },
+      );
     state = history.asOf(q.asOf);
   }
   const keys = new Set<string>();
   for (const entry of state.entries.values()) {
     keys.add(entry.key);
     const number = productNumber(entry.product);
-    const traditional = number === null ? null : blacklistKey(number, entry.build, 'qemu-traditional');
+    const traditional =
+      number === null ? null : blacklistKey(number, entry.build, 'qemu-traditional');
     if (traditional) keys.add(traditional);
   }
   return { mode, revision: state.revision, keys };

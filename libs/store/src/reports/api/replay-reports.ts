@@ -1,5 +1,13 @@
 import type { ClickHouseStore } from '../../clickhouse-store';
-import { isoTime, limitedQuery, n64, n64OrNull, timeUs, Where, type ApiQueryLimits } from './api-query';
+import {
+  isoTime,
+  limitedQuery,
+  n64,
+  n64OrNull,
+  timeUs,
+  Where,
+  type ApiQueryLimits,
+} from './api-query';
 
 /** One handshake as recorded (handshake.outcome, v1 upcast: revision null). */
 export interface RecordedHandshakeRow {
