@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import '../setup/provided-context';
-import { buildCli, killLeftoverCli, randomSeed } from '../support/recorder';
+import { join } from 'node:path';
+import { buildCli, killLeftoverCli, randomSeed, runCli } from '../support/recorder';
 import {
   api,
   simulate,
@@ -269,5 +270,85 @@ describe('hostile parameters', () => {
       expect(r.body.added).toEqual([]);
     }
     expect((await api<{ revision: number }>(url, '/api/v1/blacklist')).body.revision).toBe(before);
+  });
+});
+
+describe('xenstore import and export', () => {
+  it('imports a real-shaped xenstore-ls -f dump through the CLI and exports every key as xenstore-write', async () => {
+    const dump = join(
+      __dirname,
+      '..',
+      '..',
+      'examples',
+      'xenstore',
+      'driver-blacklist.xenstore-ls-f.txt',
+    );
+    const keys = [
+      '/mh/driver-blacklist/xensource-windows/1234',
+      '/mh/driver-blacklist/xensource-windows/4294967295',
+      '/mh/driver-blacklist/gplpv-windows/1',
+      '/mh/driver-blacklist/linux/1',
+      '/mh/driver-blacklist/experimental/590080',
+    ];
+    const dry = await runCli(
+      [
+        'blacklist',
+        'import',
+        dump,
+        '--dry-run',
+        '--json',
+        '--server',
+        url,
+        '--token',
+        TOKENS.alice,
+      ],
+      60_000,
+    );
+    expect(dry.code, dry.stderr).toBe(0);
+    const planned = JSON.parse(dry.stdout) as {
+      added: { key: string }[];
+      alreadyListed: string[];
+      errors: unknown[];
+    };
+    expect([...planned.added.map((a) => a.key), ...planned.alreadyListed].sort()).toEqual(
+      [...keys].sort(),
+    );
+    expect(planned.errors).toEqual([]);
+
+    const run = await runCli(
+      ['blacklist', 'import', dump, '--json', '--server', url, '--token', TOKENS.alice],
+      60_000,
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout) as { added: { key: string; revision: number }[] };
+    expect(result.added.map((a) => a.key)).toEqual(planned.added.map((a) => a.key));
+    const list = (
+      await api<{ entries: { key: string; reason: string; addedBy: string }[] }>(
+        url,
+        '/api/v1/blacklist',
+      )
+    ).body.entries;
+    for (const key of keys) expect(list.map((e) => e.key)).toContain(key);
+    const byKey = new Map(list.map((e) => [e.key, e]));
+    if (result.added.some((a) => a.key.endsWith('gplpv-windows/1'))) {
+      expect(byKey.get('/mh/driver-blacklist/gplpv-windows/1')).toMatchObject({
+        reason: 'BSOD on resume AB\tticket "42" \\ o/',
+        addedBy: 'alice',
+      });
+    }
+
+    const script = (await api(url, '/api/v1/blacklist/export?profile=spec')).text;
+    for (const key of keys) expect(script).toContain(`xenstore-write '${key}' `);
+    const traditional = (await api(url, '/api/v1/blacklist/export')).text;
+    expect(traditional).toContain("xenstore-write '/mh/driver-blacklist/xensource-windows/-1' ");
+
+    for (const { key } of result.added) {
+      const [, , , product, build] = key.split('/');
+      const r = await api(url, `/api/v1/blacklist/${product}/${build}?reason=cleanup`, {
+        method: 'DELETE',
+        token: TOKENS.alice,
+      });
+      expect(r.status).toBe(200);
+    }
   });
 });

@@ -77,6 +77,17 @@ describe('fleet reports equal the simulator manifest', () => {
         1000,
       );
       expect(exact.map(pick)).toEqual(expectedBuilds(run));
+      const listed = new Set(
+        (await api<{ entries: Row[] }>(url, '/api/v1/blacklist')).body.entries.map((e) => e.key),
+      );
+      for (const b of days) {
+        const key =
+          b.productName === null
+            ? null
+            : `/mh/driver-blacklist/${b.productName as string}/${b.build as number}`;
+        expect(b.blacklistedNow, `${key}`).toBe(key !== null && listed.has(key));
+      }
+      expect(days.some((b) => b.blacklistedNow)).toBe(true);
     }
   });
 
@@ -162,6 +173,42 @@ describe('fleet reports equal the simulator manifest', () => {
     expect(tableOut.stdout).toContain('handshakes');
     for (const b of JSON.parse(json.stdout) as Row[])
       expect(tableOut.stdout).toContain(b.firstSeen as string);
+  });
+});
+
+describe('guest logs', () => {
+  it("a guest's lines carry their handshake; fleet search finds a line by any case of its text", async () => {
+    const run = runs[0]!;
+    const range = `from=${run.start.slice(0, 10)}&to=${dayAfter30(run.start)}`;
+    const [line] = (
+      await api<{ items: Row[] }>(
+        url,
+        `/api/v1/logs/search?q=${encodeURIComponent(' ')}&${range}&limit=1`,
+      )
+    ).body.items;
+    expect(line).toBeDefined();
+    const own = await allPages<Row>(url, `/api/v1/guests/${line!.vm as string}/logs?${range}`, 20);
+    const same = own.find((l) => l.dm === line!.dm && l.seq === line!.seq)!;
+    expect(same.text).toBe(line!.text);
+    if (same.handshakeId !== null)
+      expect(same.handshake).toMatchObject({ result: expect.any(String) });
+    const found = await allPages<Row>(
+      url,
+      `/api/v1/logs/search?q=${encodeURIComponent((line!.text as string).toUpperCase())}&${range}`,
+      500,
+    );
+    expect(found.some((l) => l.dm === line!.dm && l.seq === line!.seq)).toBe(true);
+    for (const l of found)
+      expect((l.text as string).toLowerCase()).toContain((line!.text as string).toLowerCase());
+    // LIKE wildcards are literal: no simulated line holds "%_%".
+    expect(
+      (
+        await api<{ items: Row[] }>(
+          url,
+          `/api/v1/logs/search?q=${encodeURIComponent('%_%')}&${range}`,
+        )
+      ).body.items,
+    ).toEqual([]);
   });
 });
 

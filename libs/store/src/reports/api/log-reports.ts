@@ -43,8 +43,9 @@ export async function guestLogs(
     .maybe(q.to, "time < {to:DateTime64(6, 'UTC')}", { to: q.to })
     .maybe(q.host, 'host = {host:String}', { host: q.host })
     .maybe(q.grep, 'match(text, {grep:String})', { grep: q.grep })
-    .maybe(q.contains, 'positionCaseInsensitiveUTF8(text, {contains:String}) > 0', {
-      contains: q.contains,
+    // The condition guest_logs' ngram index (migration 0002) serves; LIKE wildcards escaped.
+    .maybe(q.contains, "lowerUTF8(text) LIKE concat('%', lowerUTF8({contains:String}), '%')", {
+      contains: q.contains?.replace(/[\\%_]/g, (c) => `\\${c}`),
     })
     .maybe(
       q.after,
