@@ -286,6 +286,7 @@ describe('replay', () => {
     }
     let replayed = 0;
     let handshakes = 0;
+    let violationsOnly = 0;
     for (const vm of guests.keys()) {
       const own = await allPages<Row>(url, `/api/v1/guests/${vm}/handshakes`, 1000);
       const boots = new Set(
@@ -309,14 +310,27 @@ describe('replay', () => {
           recorded: r.body.recorded,
           replayed: r.body.replayed,
         };
-        expect(r.body.differences, JSON.stringify(context)).toEqual([]);
-        expect(r.body.matches).toBe(true);
+        // Known limit: only a log line's first and last byte times are recorded, so a guest that
+        // interleaves protocol accesses inside a line (the simulator's protocol breakers) can be
+        // replayed with bytes on the other side of an access: its violations list may then
+        // differ. Nothing else may (result, product, build, blacklist answer, mask, unplug).
+        const breaker = r.body.recorded.some((h) => (h.violations as string[]).length > 0);
+        const differences = r.body.differences as Row[];
+        const tolerated = (d: Row) => breaker && d.kind === 'outcome' && d.field === 'violations';
+        expect(
+          differences.filter((d) => !tolerated(d)),
+          JSON.stringify(context),
+        ).toEqual([]);
+        if (differences.length > 0) violationsOnly++;
+        else expect(r.body.matches).toBe(true);
         handshakes += r.body.recorded.length;
         replayed++;
       }
     }
     expect(replayed).toBeGreaterThan(100);
     expect(handshakes).toBeGreaterThan(replayed);
+    // The tolerance stays an exception: nearly every boot replays exactly.
+    expect(violationsOnly, `${violationsOnly} of ${replayed} boots`).toBeLessThan(replayed / 20);
   });
 });
 
