@@ -418,6 +418,27 @@ describe('blacklist over HTTP', () => {
       });
     expect(again.manifest.blacklistHits[key]?.handshakes ?? 0).toBeGreaterThan(0);
 
+    // What-if replays of a hit: the list as of the revision before the add did not blacklist it.
+    const hit = hits[0]!;
+    const replayAt = (asOf: number) =>
+      api<{ matches: boolean; differences: Row[]; blacklist: Row }>(
+        url,
+        `/api/v1/guests/${hit.vm as string}/replay?handshake=${encodeURIComponent(hit.handshakeId as string)}&blacklist=as-of&asOf=${asOf}&timelineLimit=0`,
+      );
+    const at = await replayAt(revision);
+    expect(at.body.blacklist).toMatchObject({ mode: 'as-of', revision });
+    expect(at.body.differences.filter((d) => d.field === 'blacklisted')).toEqual([]);
+    const before = await replayAt(revision - 1);
+    expect(before.body.matches).toBe(false);
+    expect(before.body.differences).toContainEqual(
+      expect.objectContaining({
+        kind: 'outcome',
+        field: 'blacklisted',
+        recorded: true,
+        replayed: false,
+      }),
+    );
+
     const removed = await api<{ revision: number; change: Row }>(
       url,
       `/api/v1/blacklist/${target.name}/${target.build}?reason=${encodeURIComponent('fixed in the next build')}`,
