@@ -190,6 +190,15 @@ const benchmark: Benchmark = {
           insertOnly.push(await insertRate(store, all, path, `insert-${path}-${run}`));
           both.push(await endToEndRate(store, all, path, `both-${path}-${run}`));
         }
+        if (path === 'baseline') {
+          const plain = 'baseline: row objects into a plain MergeTree, no token';
+          const untokened = rows.replace('with a dedup token', 'without a token');
+          results.push(
+            measurement(`insert alone, ${plain} (embedded chDB)`, insertOnly, untokened),
+          );
+          results.push(measurement(`convert + insert, ${plain} (embedded chDB)`, both, untokened));
+          continue;
+        }
         const how = path === 'json' ? 'insertRawJson' : 'insertRawRows (client JSON.stringify)';
         results.push(measurement(`insert alone, ${how} (embedded chDB)`, insertOnly, rows));
         results.push(

@@ -3,6 +3,7 @@ export * from './store-errors';
 export * from './transient-retry';
 export * from './insert-target';
 export * from './clickhouse-store';
+export * from './pre-encoded-rows';
 export { PINNED_SETTINGS } from './clickhouse-connection';
 export * from './open-store';
 export * from './raw';
