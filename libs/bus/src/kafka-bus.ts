@@ -172,13 +172,16 @@ export class KafkaBus implements Bus {
       retry: { retries: 5, restartOnFailure: async () => !this.stopping.has(consumer) },
     });
     // Set when the group starts rebalancing, cleared by the next assignment: batches in flight
-    // meanwhile may belong to another member by the time they finish.
+    // meanwhile may belong to another member by the time they finish. A batch from before the
+    // latest assignment (another generation) is stale for good.
     let rebalancing = false;
+    let generation = 0;
     consumer.on(consumer.events.REBALANCING, () => {
       rebalancing = true;
     });
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       rebalancing = false;
+      generation++;
       options.onAssignment?.(payload.memberAssignment[options.topic] ?? []);
     });
     this.consumers.add(consumer);
@@ -190,7 +193,9 @@ export class KafkaBus implements Bus {
       partitionsConsumedConcurrently: options.partitionsConcurrently ?? 1,
       eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
+        const batchGeneration = generation;
         let lost = false;
+        const stale = () => lost || rebalancing || batchGeneration !== generation || isStale();
         const beat = setInterval(
           () =>
             void heartbeat().catch((error: unknown) => {
@@ -205,13 +210,16 @@ export class KafkaBus implements Bus {
             partition: batch.partition,
             highWatermark: batch.highWatermark,
             records: batch.messages.map(consumedRecord),
-            isStale: () => lost || rebalancing || isStale(),
+            isStale: stale,
             commit: (offset) =>
               consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset }]),
           });
         } finally {
           clearInterval(beat);
         }
+        // A stale batch moves nothing: resolving it would move the fetch position of the next
+        // generation, whose reading starts over at the committed offsets.
+        if (stale()) return;
         const last = batch.messages[batch.messages.length - 1]!.offset;
         // Without auto-resolve kafkajs fetches from the last resolved offset: an unresolved
         // batch comes back at once, for ever (a caught-up consumer spun on its last batch).

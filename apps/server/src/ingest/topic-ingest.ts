@@ -61,6 +61,8 @@ export class TopicIngest {
   private subscription: Subscription | null = null;
   private stopDeadline: number | null = null;
   private owned: readonly number[] = [];
+  /** Bumped by every assignment: a batch of an earlier one must not touch the slots. */
+  private generation = 0;
   private consumedAny = false;
 
   constructor(
@@ -105,6 +107,7 @@ export class TopicIngest {
 
   private onAssignment(partitions: readonly number[]): void {
     // Reading resumes at the committed offsets: whatever was held back is delivered again.
+    this.generation++;
     this.slots.clear();
     this.owned = [...partitions].sort((a, b) => a - b);
     this.consumedAny = true;
@@ -117,13 +120,28 @@ export class TopicIngest {
 
   private async onBatch(batch: ConsumedBatch): Promise<BatchOutcome> {
     const { partition } = batch;
+    const generation = this.generation;
+    // Slots belong to the assignment they were made in; a batch that outlived its own leaves
+    // the next assignment's slots alone.
+    const setSlot = (slot: Slot) => {
+      if (generation === this.generation) this.slots.set(partition, slot);
+    };
+    const suspend = (): BatchOutcome => {
+      const current = generation === this.generation;
+      setSlot({ mode: 'suspended' });
+      this.ports.log.info(
+        { topic: batch.topic, partition, first: batch.records[0]?.offset, current },
+        'batch given up (partition lost, or stopping); the partition waits for its next assignment',
+      );
+      return { commit: null };
+    };
     let slot = this.slots.get(partition);
     if (slot?.mode === 'suspended') return { commit: null };
     if (!slot) {
       const loaded = await this.persist('range-load', batch, () =>
         this.ports.ranges.load(this.options.groupId, this.options.topic, partition),
       );
-      if (!loaded.done) return this.suspend(partition);
+      if (!loaded.done || batch.isStale()) return suspend();
       slot = startingState<ConsumedRecord>(loaded.value);
     }
     const step = takeRanges(slot, batch.records, this.options.maxRangeRows);
@@ -133,20 +151,15 @@ export class TopicIngest {
         step.warning.message,
       );
     }
-    this.slots.set(partition, step.state);
+    setSlot(step.state);
     for (const planned of step.ranges) {
-      if (!(await this.ingestRange(batch, planned))) return this.suspend(partition);
+      if (!(await this.ingestRange(batch, planned))) return suspend();
       this.ports.observer.lag(
         batch.topic,
         partition,
         consumerLag(batch.highWatermark, planned.range.last + 1n),
       );
     }
-    return { commit: null };
-  }
-
-  private suspend(partition: number): BatchOutcome {
-    this.slots.set(partition, { mode: 'suspended' });
     return { commit: null };
   }
 

@@ -48,15 +48,20 @@ export class IngestMetrics implements IngestObserver {
     registers: [this.registry],
   });
 
+  /** Records this server has stored or dead-lettered since it started (embedded mode waits on it). */
+  handled = 0;
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'magicport_' });
   }
 
   ingested(type: string, count: number): void {
+    this.handled += count;
     this.events.inc({ type }, count);
   }
 
   deadLettered(reason: string, count: number): void {
+    this.handled += count;
     this.dlq.inc({ reason }, count);
   }
 
