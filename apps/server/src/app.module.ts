@@ -10,13 +10,17 @@ import { ServerRuntime } from './server-runtime';
 
 @Module({})
 export class AppModule {
-  static register(runtime: ServerRuntime, api: MagicportConfig['api'], log: Logger): DynamicModule {
+  /** Without `api`, only health, metrics and the ingest (tests of those parts). */
+  static register(
+    runtime: ServerRuntime,
+    api?: { config: MagicportConfig['api']; log: Logger },
+  ): DynamicModule {
     return {
       module: AppModule,
       imports: [
         TerminusModule.forRoot({ logger: false }),
         IngestModule.register(runtime),
-        ApiModule.register(runtime, api, log),
+        ...(api ? [ApiModule.register(runtime, api.config, api.log)] : []),
       ],
       controllers: [HealthController, MetricsController],
       providers: [{ provide: ServerRuntime, useValue: runtime }],
