@@ -16,7 +16,11 @@ export function withClientFlags(command: Command): Command {
       'magicport server (default: $MAGICPORT_SERVER or http://127.0.0.1:$MAGICPORT_HTTP_PORT, port 8080)',
     )
     .option('--token <token>', 'bearer token for blacklist changes (default: $MAGICPORT_TOKEN)')
-    .option('--json', 'print JSON for scripts instead of tables', false);
+    .option('--json', 'print JSON for scripts instead of tables', false)
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 done, 1 invalid request, 3 not found, 4 missing or wrong token, 5 conflict,\n69 no server answers (start one with `magicport serve`) or it is busy, 70 server error.',
+    );
 }
 
 /** Runs a query command: its result as JSON or a table; an API error sets the exit code. */
