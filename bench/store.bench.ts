@@ -183,13 +183,19 @@ const benchmark: Benchmark = {
     try {
       await migrate(store);
       await store.command(BASELINE);
-      for (const path of ['baseline', 'json', 'objects'] as const) {
-        const insertOnly: number[] = [];
-        const both: number[] = [];
-        for (let run = 0; run < RUNS; run++) {
-          insertOnly.push(await insertRate(store, all, path, `insert-${path}-${run}`));
-          both.push(await endToEndRate(store, all, path, `both-${path}-${run}`));
+      const paths = ['baseline', 'json', 'objects'] as const;
+      const insertRates = new Map<Path, number[]>(paths.map((p) => [p, []]));
+      const bothRates = new Map<Path, number[]>(paths.map((p) => [p, []]));
+      // Runs interleaved across the paths, so a change in machine load hits them alike.
+      for (let run = 0; run < RUNS; run++) {
+        for (const path of paths) {
+          insertRates.get(path)!.push(await insertRate(store, all, path, `insert-${path}-${run}`));
+          bothRates.get(path)!.push(await endToEndRate(store, all, path, `both-${path}-${run}`));
         }
+      }
+      for (const path of paths) {
+        const insertOnly = insertRates.get(path)!;
+        const both = bothRates.get(path)!;
         if (path === 'baseline') {
           const plain = 'baseline: row objects into a plain MergeTree, no token';
           const untokened = rows.replace('with a dedup token', 'without a token');

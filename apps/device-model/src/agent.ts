@@ -13,6 +13,12 @@ export interface AgentOptions {
   journalDir: string;
   /** Events the guest path may queue before it writes them to the journal itself. */
   maxQueuedEvents: number;
+  /**
+   * Keep each stream's next seq in the cursor so a restart resumes it (default true). A journal
+   * thrown away at exit (the in-process bus) does not need it, and it costs a map entry per
+   * stream plus all of them rewritten on every acknowledgement: quadratic in a large fleet.
+   */
+  resumable?: boolean;
 }
 
 export interface InstanceOptions {
@@ -207,7 +213,8 @@ export class Agent {
     const appended = this.appended;
     this.appended = new Map();
     await this.journal.flush();
-    for (const [dm, next] of appended) this.written.set(dm, next);
+    if (this.options.resumable !== false)
+      for (const [dm, next] of appended) this.written.set(dm, next);
     this.shipper.notify();
   }
 }

@@ -5,3 +5,4 @@ export * from './ingest/partition-ranges';
 export * from './ingest/record-routing';
 export * from './metrics/ingest-metrics';
 export * from './logging/logger';
+export * from './ingest/replay-from-kafka';

@@ -64,6 +64,11 @@ export async function connectEmbedded(config: EmbeddedStoreConfig): Promise<Clic
     mkdirSync(config.path, { recursive: true });
     connection = createChdbConnection({ path: config.path });
   } catch (err) {
+    const explained = explainEmbeddedOpenFailure(config.path, err);
+    if (!explained.message.startsWith('cannot open embedded ClickHouse')) throw explained;
+    // Two processes opening one path at once: the loser's error can be a bare "Failed to create
+    // connection" while the winner has locked the status file but not yet written its pid.
+    await new Promise((resolve) => setTimeout(resolve, 250));
     throw explainEmbeddedOpenFailure(config.path, err);
   }
   return createClient({

@@ -446,6 +446,29 @@ describe('replay and logs', () => {
     expect(plan.map((r) => r.explain.trim())).toContain('Name: text_ngrams');
   });
 
+  it('answers hostile strings with an empty result, not a ClickHouse error', async () => {
+    const hostile = [
+      "'",
+      '\\',
+      "\\'",
+      '\0',
+      'a\0b',
+      "'); DROP TABLE handshakes; --",
+      '{x:String}',
+      '\u{1F600}',
+      'é'.repeat(255),
+    ];
+    for (const text of hostile) {
+      expect((await searchLogs(store, { ...TIMES, text })).rows).toEqual([]);
+      expect((await blacklistHits(store, { ...TIMES, host: text })).rows).toEqual([]);
+      expect(await fleetBuilds(store, { ...DAYS, host: text })).toEqual([]);
+    }
+    expect((await blacklistHits(store, TIMES)).rows).toHaveLength(2);
+    await expect(searchLogs(store, { ...TIMES, text: 'x'.repeat(257) })).rejects.toThrow(
+      new ReportInputError('text', 'expected 1 to 256 characters'),
+    );
+  });
+
   it('refuses bad parameters with a ReportInputError naming them', async () => {
     await expect(fleetBuilds(store, { from: '2026-02-30', to: '2026-03-01' })).rejects.toThrow(
       new ReportInputError('from', 'expected a UTC day like 2026-03-01'),

@@ -1,6 +1,9 @@
 import { SingleBar } from 'cli-progress';
 import { Command } from 'commander';
-import { migrationStatus, rebuildViews } from '@magicport/store';
+import { loadConfig } from '@magicport/config';
+import { createLogger, rebuildFromKafka } from '@magicport/server';
+import { migrationStatus, rebuildViews, type ClickHouseStore } from '@magicport/store';
+import { configFlags } from '../config-flags';
 import { CommandFailure, EXIT, runCommand, withStore } from '../store-session';
 
 /**
@@ -11,7 +14,16 @@ import { CommandFailure, EXIT, runCommand, withStore } from '../store-session';
 export function rebuildCommand(): Command {
   return new Command('rebuild')
     .description('recompute the report views from the raw tables and swap them in atomically')
-    .action(() =>
+    .option(
+      '--from-kafka',
+      're-read the topics from the beginning into fresh raw tables, swap them in, then recompute the views',
+      false,
+    )
+    .option(
+      '--brokers <list>',
+      'Kafka bootstrap servers for --from-kafka (default: $KAFKA_BROKERS)',
+    )
+    .action((flags: { fromKafka: boolean; brokers?: string }) =>
       runCommand('rebuild', () =>
         withStore(async (store) => {
           const status = await migrationStatus(store);
@@ -28,14 +40,17 @@ export function rebuildCommand(): Command {
                 stream: process.stderr,
               })
             : null;
-          await rebuildViews(store, (done, total, what) => {
+          const progress = (done: number, total: number, what: string) => {
             if (bar === null) {
-              process.stdout.write(`[${done}/${total}] ${what}\n`);
+              if (!flags.fromKafka || done === total)
+                process.stdout.write(`[${done}/${total}] ${what}\n`);
               return;
             }
-            if (done === 0) bar.start(total, 0, { what });
+            if (done === 0 || bar.getTotal() !== total) bar.start(total, done, { what });
             else bar.update(done, { what });
-          });
+          };
+          if (flags.fromKafka) await fromKafka(store, flags.brokers, progress);
+          else await rebuildViews(store, progress);
           bar?.stop();
           process.stdout.write(
             `rebuilt the report views of ${store.target} in ${Date.now() - began} ms\n`,
@@ -43,4 +58,17 @@ export function rebuildCommand(): Command {
         }),
       ),
     );
+}
+
+async function fromKafka(
+  store: ClickHouseStore,
+  brokers: string | undefined,
+  progress: (done: number, total: number, what: string) => void,
+): Promise<void> {
+  const config = loadConfig(process.env, {
+    flags: configFlags({ brokers }),
+    isTTY: process.stderr.isTTY,
+  });
+  const { events } = await rebuildFromKafka(config, store, createLogger(config.log), progress);
+  process.stdout.write(`replayed ${events} records from Kafka into fresh raw tables\n`);
 }

@@ -6,6 +6,8 @@ export type IngestSettings = MagicportConfig['ingest'] & {
   /** Appended to topic names in dedup tokens (embedded mode: a run id; see TopicIngestOptions). */
   tokenSuffix?: string;
   drainTimeoutMs?: number;
+  /** Publish bad records to the DLQ (off when replaying a topic whose bad records are there). */
+  deadLetters?: boolean;
   retry?: TopicIngestOptions['retry'];
   topics?: readonly string[];
 };
@@ -38,6 +40,7 @@ export class Ingest {
             retry: settings.retry ?? { initialDelayMs: 200, maxDelayMs: 5_000 },
             drainTimeoutMs: settings.drainTimeoutMs ?? 10_000,
             dedup: settings.dedup,
+            deadLetters: settings.deadLetters ?? true,
             sessionTimeoutMs: settings.sessionTimeoutMs,
           },
           ports,
