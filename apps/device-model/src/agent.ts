@@ -3,7 +3,8 @@ import type { Bus } from '@magicport/bus';
 import { eventJson, EVENTS_TOPIC, type GuestEvent } from '@magicport/events';
 import type { ProfileName } from '@magicport/protocol';
 import { BlacklistFollower } from './blacklist-follower';
-import { Journal, JsonText } from './journal';
+import { Journal, JsonText, type JournalOptions } from './journal';
+import { describeFsError } from './journal/journal-fs';
 import { DeviceModelRecorder, type RecorderOptions } from './recorder';
 import { Shipper, SHIPPER_DEFAULTS } from './shipping';
 import { recoverStreams, type StreamSeqs } from './stream-recovery';
@@ -11,9 +12,19 @@ import { recoverStreams, type StreamSeqs } from './stream-recovery';
 export interface AgentOptions {
   host: string;
   journalDir: string;
-  /** Events the guest path may queue before it writes them to the journal itself. */
+  /**
+   * Events the guest path may queue before it writes them to the journal itself; while the disk
+   * refuses writes, the most it holds (later events are counted as dropped and reported).
+   */
   maxQueuedEvents: number;
+  /** Journal settings (tests use a fault-injecting file layer). */
+  journal?: Partial<JournalOptions>;
 }
+
+/** While journal writes fail, the most bytes of encoded events held for them in memory. */
+const MAX_BUFFERED_WHILE_FAILING = 16 * 1024 * 1024;
+/** How often a failing journal write is tried again when no new event asks for it. */
+const WRITE_RETRY_MS = 1_000;
 
 export interface InstanceOptions {
   /** The machine the instance runs on (default: the agent's). */
@@ -45,10 +56,21 @@ export type AgentLog = (message: string) => void;
 export class Agent {
   private queue: GuestEvent[] = [];
   private writeScheduled = false;
-  /** Next seq of each stream, as journaled (written to the file, not only queued). */
+  /**
+   * Next seq of each stream as journaled durably (fsynced): what is stored with each
+   * acknowledgement. A seq counted before its record is on disk would, after a power cut, make
+   * the restarted agent drop the regenerated event as already recorded.
+   */
   private readonly written: StreamSeqs;
-  /** Next seq of each stream appended to the journal's buffer since the last flush. */
+  /** Next seq of each stream appended since the last mark. */
   private appended: StreamSeqs = new Map();
+  /** Appended seqs waiting for the journal to fsync up to `at` (its appendedBytes then). */
+  private unsynced: Array<{ at: number; seqs: StreamSeqs }> = [];
+  /** The journal's last write error, while its writes fail. */
+  private writeError: string | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  /** Events dropped because the journal could not take them (disk full), this episode. */
+  private dropped = 0;
   private readonly instances = new Map<string, DeviceModelRecorder>();
 
   private constructor(
@@ -67,7 +89,7 @@ export class Agent {
     bus: Bus,
     log: AgentLog = () => undefined,
   ): Promise<Agent> {
-    const journal = await Journal.open(options.journalDir);
+    const journal = await Journal.open(options.journalDir, options.journal);
     for (const d of journal.damage) {
       log(
         `journal ${d.file}: damaged record at byte ${d.offset} (${d.reason}); skipped ${d.skippedBytes} bytes, the records before it are kept`,
@@ -84,7 +106,7 @@ export class Agent {
       bus,
       { ...SHIPPER_DEFAULTS, topic: EVENTS_TOPIC },
       log,
-      () => streamsMeta(agent?.written ?? resumeFrom),
+      () => (agent ? agent.ackMeta() : streamsMeta(resumeFrom)),
     );
     const follower = new BlacklistFollower(
       bus,
@@ -141,6 +163,8 @@ export class Agent {
   async drain(timeoutMs: number): Promise<void> {
     this.writeQueued();
     await this.flushJournal();
+    if (this.writeError !== null)
+      throw new Error(`journal writes are failing (${this.writeError})`);
     await this.shipper.drained(timeoutMs);
   }
 
@@ -159,28 +183,45 @@ export class Agent {
     }
     await this.shipper.stop();
     await this.blacklist.stop();
-    await this.journal.close();
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    await this.journal.close().catch((err: unknown) => {
+      this.log(
+        `journal: the last write before closing failed (${describeFsError(err)}); events not yet written are lost`,
+      );
+    });
+  }
+
+  /** The stream seqs for an acknowledgement: those whose records the journal has fsynced. */
+  private ackMeta(): JsonText {
+    const synced = this.journal.syncedBytes;
+    let n = 0;
+    while (n < this.unsynced.length && this.unsynced[n]!.at <= synced) {
+      for (const [dm, next] of this.unsynced[n]!.seqs) this.written.set(dm, next);
+      n++;
+    }
+    if (n > 0) this.unsynced.splice(0, n);
+    return streamsMeta(this.written);
   }
 
   private enqueue(event: GuestEvent): void {
+    if (this.writeError !== null && this.queue.length >= this.options.maxQueuedEvents) {
+      this.dropped++;
+      return;
+    }
     this.queue.push(event);
     if (this.queue.length >= this.options.maxQueuedEvents) {
       this.writeQueued();
       return;
     }
-    if (!this.writeScheduled) {
-      this.writeScheduled = true;
-      setImmediate(() => {
-        this.writeScheduled = false;
-        this.writeQueued();
-        void this.flushJournal();
-      });
-    }
+    this.enqueueWrite();
   }
 
   /** Encode queued events into the journal's buffer; the file write follows on flush. */
   private writeQueued(): void {
     if (this.queue.length === 0) return;
+    // While the disk refuses writes, events wait in the bounded queue, not in ever more memory.
+    if (this.writeError !== null && this.journal.bufferedBytes >= MAX_BUFFERED_WHILE_FAILING)
+      return;
     const events = this.queue;
     this.queue = [];
     // A stream's events come in runs: its next seq is stored once per run, not per event.
@@ -195,15 +236,50 @@ export class Agent {
       next = event.seq + 1;
     }
     if (dm !== null) this.appended.set(dm, next);
+    this.unsynced.push({ at: this.journal.appendedBytes, seqs: this.appended });
+    this.appended = new Map();
   }
 
-  /** Once the file write is done, what was appended counts as journaled (for the cursor meta). */
+  /**
+   * Writes what is appended. Never rejects: a failed write (full disk, I/O error) is reported
+   * once, the events stay queued and the write is tried again until it succeeds.
+   */
   private async flushJournal(): Promise<void> {
-    const appended = this.appended;
-    this.appended = new Map();
-    await this.journal.flush();
-    for (const [dm, next] of appended) this.written.set(dm, next);
+    try {
+      await this.journal.flush();
+    } catch (err) {
+      if (this.writeError === null)
+        this.log(
+          `${err instanceof Error ? err.message : String(err)}; the guest path keeps serving, up to ${this.options.maxQueuedEvents} events wait in memory, retrying every ${WRITE_RETRY_MS / 1000} s`,
+        );
+      this.writeError = err instanceof Error ? err.message : String(err);
+      this.retryTimer ??= setTimeout(() => {
+        this.retryTimer = null;
+        this.writeQueued();
+        void this.flushJournal();
+      }, WRITE_RETRY_MS);
+      return;
+    }
+    if (this.writeError !== null) {
+      this.log(
+        `journal writable again${this.dropped > 0 ? `; ${this.dropped} events were dropped while it was not (the queue was full)` : ''}`,
+      );
+      this.writeError = null;
+      this.dropped = 0;
+      if (this.queue.length > 0) this.enqueueWrite();
+    }
     this.shipper.notify();
+  }
+
+  /** Writes the queue on the next turn (events held back while the journal failed). */
+  private enqueueWrite(): void {
+    if (this.writeScheduled) return;
+    this.writeScheduled = true;
+    setImmediate(() => {
+      this.writeScheduled = false;
+      this.writeQueued();
+      void this.flushJournal();
+    });
   }
 }
 

@@ -165,7 +165,7 @@ describe('shipper restarted after a crash with a batch in flight', () => {
     setTimeout(() => (bus.down = false), 50);
     const { logs } = await restart(dir, bus);
     expect(logs).toEqual([
-      'bus unavailable (connect ECONNREFUSED); journaling and retrying',
+      'bus unavailable (checking the topic for the batch in flight failed (connect ECONNREFUSED)); journaling and retrying',
       expect.stringMatching(/^bus back after \d+ failed attempts; draining the journal$/),
       'journal: batch in flight at the crash: 5 of 20 records already on the topic, sent the other 15',
     ]);
