@@ -18,7 +18,7 @@ import {
   type JournalFs,
 } from '../../apps/device-model/src/journal';
 
-type Op = 'write' | 'datasync' | 'create' | 'rename' | 'syncDir';
+type Op = 'write' | 'datasync' | 'create' | 'rename' | 'syncDir' | 'read';
 
 const fsError = (code: string, op: string, path: string) =>
   Object.assign(new Error(`${code}: injected fault, ${op} '${path}'`), { code });
@@ -29,7 +29,7 @@ export class FaultFs implements JournalFs {
   /** Name -> inode of the directory's entries as of its last fsync. */
   private durableEntries = new Map<string, number>();
   /** When set, these operations fail with this errno code. */
-  failing: { code: string; ops: Set<Op> } | null = null;
+  failing: { code: string; ops: Set<Op>; partial: boolean } | null = null;
   /** Operations that failed, e.g. `write ENOSPC`. */
   readonly faults: string[] = [];
 
@@ -43,9 +43,12 @@ export class FaultFs implements JournalFs {
     }
   }
 
-  /** Fail `ops` with `code` (ENOSPC, EIO) until `heal()`. */
-  fail(code: string, ops: Op[]): void {
-    this.failing = { code, ops: new Set(ops) };
+  /**
+   * Fail `ops` with `code` (ENOSPC, EIO) until `heal()`; with `partial`, a failing write first
+   * writes its first buffer (a disk that fills up in the middle of a write).
+   */
+  fail(code: string, ops: Op[], partial = false): void {
+    this.failing = { code, ops: new Set(ops), partial };
   }
 
   heal(): void {
@@ -72,7 +75,10 @@ export class FaultFs implements JournalFs {
 
   mkdir = (dir: string) => nodeJournalFs.mkdir(dir);
   readdir = (dir: string) => nodeJournalFs.readdir(dir);
-  readFile = (path: string) => nodeJournalFs.readFile(path);
+  readFile = async (path: string) => {
+    this.check('read', path);
+    return nodeJournalFs.readFile(path);
+  };
   unlink = (path: string) => nodeJournalFs.unlink(path);
   link = (existing: string, path: string) => nodeJournalFs.link(existing, path);
 
@@ -100,6 +106,8 @@ export class FaultFs implements JournalFs {
       truncate: (len) => handle.truncate(len),
       close: () => handle.close(),
       writev: async (buffers: NodeJS.ArrayBufferView[], position?: number) => {
+        if (this.failing?.partial && this.failing.ops.has('write') && buffers.length > 0)
+          await handle.writev(buffers.slice(0, 1), position);
         this.check('write', path);
         return handle.writev(buffers, position);
       },

@@ -21,8 +21,6 @@ export interface AgentOptions {
   journal?: Partial<JournalOptions>;
 }
 
-/** While journal writes fail, the most bytes of encoded events held for them in memory. */
-const MAX_BUFFERED_WHILE_FAILING = 16 * 1024 * 1024;
 /** How often a failing journal write is tried again when no new event asks for it. */
 const WRITE_RETRY_MS = 1_000;
 
@@ -219,9 +217,9 @@ export class Agent {
   /** Encode queued events into the journal's buffer; the file write follows on flush. */
   private writeQueued(): void {
     if (this.queue.length === 0) return;
-    // While the disk refuses writes, events wait in the bounded queue, not in ever more memory.
-    if (this.writeError !== null && this.journal.bufferedBytes >= MAX_BUFFERED_WHILE_FAILING)
-      return;
+    // While the disk refuses writes, events wait in the bounded queue, not in ever more memory
+    // (the journal holds what it was given before the failure, in order, for its next write).
+    if (this.writeError !== null) return;
     const events = this.queue;
     this.queue = [];
     // A stream's events come in runs: its next seq is stored once per run, not per event.

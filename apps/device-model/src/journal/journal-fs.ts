@@ -50,6 +50,7 @@ export function errorCode(err: unknown): string | undefined {
 export function describeFsError(err: unknown): string {
   const code = errorCode(err);
   const message = err instanceof Error ? err.message : String(err);
+  if (message.startsWith('journal ')) return message; // described already
   if (code === 'ENOSPC') return `ENOSPC, disk full (${message})`;
   if (code === 'EIO') return `EIO, disk I/O error (${message})`;
   if (code === 'EDQUOT') return `EDQUOT, disk quota exceeded (${message})`;
