@@ -206,7 +206,7 @@ export class Shipper {
     const line =
       stage === 'bus'
         ? `bus unavailable (${message}); journaling and retrying`
-        : `journal: ${describeFsError(err)}; delivery paused, retrying`;
+        : `${journalError(err)}; delivery paused, retrying`;
     // One line per episode and kind of failure, not one per attempt.
     if (this.failing !== stage) this.log(line);
     this.failing = stage;
@@ -351,6 +351,12 @@ export class Shipper {
 }
 
 type Stage = 'journal' | 'bus';
+
+/** A journal failure as one line starting with "journal" (ENOSPC and EIO named as such). */
+function journalError(err: unknown): string {
+  const described = describeFsError(err);
+  return described.startsWith('journal') ? described : `journal: ${described}`;
+}
 
 /** The topic could not be searched for a batch in flight (the bus is down, usually). */
 class ScanFailedError extends Error {}
