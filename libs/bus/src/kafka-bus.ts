@@ -231,8 +231,13 @@ export class KafkaBus implements Bus {
     }
   }
 
-  scanSince(topic: string, sinceMs: number, visit: ScanVisitor): Promise<void> {
-    return scanKafkaSince(this.kafka, topic, sinceMs, visit);
+  scanSince(
+    topic: string,
+    sinceMs: number,
+    visit: ScanVisitor,
+    keys?: ReadonlySet<string>,
+  ): Promise<void> {
+    return scanKafkaSince(this.kafka, topic, sinceMs, visit, keys);
   }
 
   async close(): Promise<void> {

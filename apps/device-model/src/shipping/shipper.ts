@@ -316,10 +316,16 @@ export class Shipper {
     const found = new Set<string>();
     const since = inFlight.firstAttemptMs - CLOCK_SKEW_MS;
     await this.bus
-      .scanSince(this.options.topic, since, (record) => {
-        const key = valueKey(record);
-        if (wanted.has(key)) found.add(key);
-      })
+      .scanSince(
+        this.options.topic,
+        since,
+        (record) => {
+          const key = valueKey(record);
+          if (wanted.has(key)) found.add(key);
+        },
+        // Only the partitions the batch's keys map to (a fleet-wide topic has many more).
+        new Set(records.map((r) => r.key)),
+      )
       .catch((err: unknown) => {
         throw new ScanFailedError(
           `checking the topic for the batch in flight failed (${err instanceof Error ? err.message : String(err)})`,
