@@ -7,6 +7,7 @@ import {
   type DmStopped,
   type EventStamper,
   type GuestEvent,
+  type GuestLogData,
   type HandshakeOutcomeData,
 } from '@magicport/events';
 import {
@@ -168,9 +169,10 @@ export class DeviceModelRecorder {
    * (a trace of `xen_platform_log` only, a qemu-dm log): recorded as if its bytes had been
    * written at `timeUs` and flushed by '\n'. A line of 4095 bytes (longer ones are cut there)
    * filled the buffer: whether '\n' or another byte flushed it is unknown, so it gets no trigger
-   * and is not marked truncated.
+   * and is not marked truncated. `unattributed`: a line of a log that mixes the guest's lines
+   * with the device model's own, which shows neither side's known shape.
    */
-  observeLogLine(bytes: Uint8Array, timeUs: number): void {
+  observeLogLine(bytes: Uint8Array, timeUs: number, unattributed = false): void {
     const stored = bytes.subarray(0, MAX_LOG_LINE_BYTES);
     const full = stored.length === MAX_LOG_LINE_BYTES;
     this.emitLog({
@@ -183,6 +185,7 @@ export class DeviceModelRecorder {
       firstUs: timeUs,
       lastUs: timeUs,
       handshakeId: this.session.openHandshakeId,
+      unattributed,
     });
   }
 
@@ -289,23 +292,22 @@ export class DeviceModelRecorder {
   }
 
   private emitLog(line: LogLineRecord): void {
-    this.emit(
-      'guest.log',
-      {
-        text: guestLogText(line.bytes),
-        bytesBase64: encodeLogBytes(line.bytes),
-        truncated: line.truncated,
-        trigger: line.trigger,
-        droppedBefore: line.droppedBefore,
-        throttledMs: line.throttledMs,
-        accessCount: line.accessCount,
-        firstTime: toEventTime(line.firstUs),
-        lastTime: toEventTime(line.lastUs),
-        handshakeId:
-          line.handshakeId === null ? null : handshakeId(this.options.dm, line.handshakeId),
-      },
-      line.lastUs,
-    );
+    const data: GuestLogData = {
+      text: guestLogText(line.bytes),
+      bytesBase64: encodeLogBytes(line.bytes),
+      truncated: line.truncated,
+      trigger: line.trigger,
+      droppedBefore: line.droppedBefore,
+      throttledMs: line.throttledMs,
+      accessCount: line.accessCount,
+      firstTime: toEventTime(line.firstUs),
+      lastTime: toEventTime(line.lastUs),
+      handshakeId:
+        line.handshakeId === null ? null : handshakeId(this.options.dm, line.handshakeId),
+    };
+    // Only when set: a guest line's event stays exactly what it was before the field existed.
+    if (line.unattributed) data.attribution = 'unattributed';
+    this.emit('guest.log', data, line.lastUs);
   }
 
   private emit<T extends GuestEvent['type']>(
@@ -328,6 +330,8 @@ interface LogLineRecord {
   firstUs: number;
   lastUs: number;
   handshakeId: number | null;
+  /** A device-model log line not known to be the guest's (guest.log `attribution`). */
+  unattributed?: boolean;
 }
 
 export function handshakeId(dm: string, ordinal: number): string {

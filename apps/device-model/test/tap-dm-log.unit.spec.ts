@@ -40,20 +40,25 @@ describe('dm tap: qemu-dm (qemu-traditional) logs', () => {
         endTime: '1970-01-01T00:00:00.000016Z',
       },
     ]);
-    // qemu-dm's other output cannot be told from guest lines; its platform messages can.
-    expect(logTexts(events)).toEqual([
-      'domid: 7',
-      'Using file /dev/xvda in read-write mode',
-      'Watching /local/domain/0/device-model/7/logdirty/cmd',
-      'Watching /local/domain/0/device-model/7/command',
-      'Watching /local/domain/7/cpu',
-      'char device redirected to /dev/pts/3',
-      'XEN|DllInitialize: 9.1.0 (0) (01.01.2026)',
-      'UNPLUG: PRE-AMBLE (DRIVERS BLACKLISTED)',
-      'UNPLUG: DISKS',
-      'UNPLUG: NICS',
+    // qemu-dm's own messages (start-up, xenstore, platform device) are not guest lines; win-pv's are.
+    expect(
+      ofType(events, 'guest.log').map((e) => [e.data.text, e.data.attribution ?? 'guest']),
+    ).toEqual([
+      ['XEN|DllInitialize: 9.1.0 (0) (01.01.2026)', 'guest'],
+      ['UNPLUG: PRE-AMBLE (DRIVERS BLACKLISTED)', 'guest'],
+      ['UNPLUG: DISKS', 'guest'],
+      ['UNPLUG: NICS', 'guest'],
     ]);
-    expect(result.report).toMatchObject({ inferredFacts: 3, otherLines: 6, unparseable: 0 });
+    // The guest lines' events carry no attribution field at all: byte-identical to before it existed.
+    expect(ofType(events, 'guest.log').every((e) => !('attribution' in e.data))).toBe(true);
+    expect(result.report).toMatchObject({
+      inferredFacts: 3,
+      otherLines: 12,
+      unparseable: 0,
+      guestLines: 4,
+      deviceModelLines: 15,
+      unattributedLines: 0,
+    });
   });
 
   it('splits handshakes at each product line; a build qemu-dm did not blacklist is re-checked clean', async () => {
@@ -126,11 +131,17 @@ describe('parseDmLogLine', () => {
       'Drivers tried to set their version number (7) before setting the product number?',
       { kind: 'build', build: 7, accepted: false },
     ],
-    ['log_throttling enabled', { kind: 'dm-message' }],
+    ['log_throttling enabled', { kind: 'dm-message', platform: true }],
     [
       'platform_fixed_ioport: changed ro/rw state of ROM memory area. now is ro state.',
-      { kind: 'dm-message' },
+      { kind: 'dm-message', platform: true },
     ],
+    ['domid: 7', { kind: 'dm-message', platform: false }],
+    [
+      'XENVBD|PdoReset: Target[0] ====>',
+      { kind: 'guest', text: 'XENVBD|PdoReset: Target[0] ====>', throttled: false },
+    ],
+    ['Booting from Hard Disk...', { kind: 'unattributed', text: 'Booting from Hard Disk...' }],
     // Numbers qemu-dm cannot print: a guest wrote these.
     [
       'Unknown PV product 65536 loaded in guest',
@@ -143,6 +154,36 @@ describe('parseDmLogLine', () => {
     ['a\u0000b', { kind: 'unparseable', reason: 'binary data (NUL byte)' }],
   ])('%s', (line, parsed) => {
     expect(parseDmLogLine(line)).toEqual(parsed);
+  });
+
+  it.each([
+    // GPLPV's prefix is the guest's time in ms since 1601: one outside 2000-2100 is no such prefix.
+    ['13412340041527: XenPCI --> DriverEntry', 'guest'],
+    ['12000000000000: XenPCI --> DriverEntry', 'unattributed'],
+    ['13412340041527:XenPCI', 'unattributed'],
+    // win-pv: a xen* project, then |function:
+    ['xenvif|PdoStartDevice: ====>', 'guest'],
+    ['VBOX|Something: not a Xen project', 'unattributed'],
+    ['UNPLUG: AUX DISKS', 'guest'],
+    // XenServer's platform device, not win-pv
+    ['UNPLUG: protocol 1 active', 'dm-message'],
+    ['xen be: console-0: backlog piling up, nobody listening?', 'dm-message'],
+    ['pt_msi_setup: msi mapped with pirq 37', 'dm-message'],
+    ['qubes_gui/init: 660', 'dm-message'],
+  ])('%s: %s', (line, kind) => {
+    expect(parseDmLogLine(line).kind).toBe(kind);
+  });
+
+  it("reads a stubdomain's own boot output as the device model's only in a stubdomain console", () => {
+    for (const line of [
+      'MM: Init',
+      'Xen Minimal OS!',
+      'Linux version 6.6.63-xen-stubdom',
+      '+ target=23',
+    ]) {
+      expect(parseDmLogLine(line).kind).toBe('unattributed');
+      expect(parseDmLogLine(line, { stubdom: true }).kind).toBe('dm-message');
+    }
   });
 
   it('takes a line longer than a guest line after the throttle notice for junk', () => {

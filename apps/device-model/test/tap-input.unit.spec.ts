@@ -1,7 +1,8 @@
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LineSplitter } from '../src/tap/line-splitter';
-import { ofType, outcomes, tapText } from './tap-harness';
+import { ofType, outcomes, tapFile, tapText, TRACES } from './tap-harness';
 
 describe('dm tap: bad input is counted, never fatal', () => {
   it('lists unparseable lines with their numbers and records the rest (CRLF, junk, huge, truncated last line)', async () => {
@@ -112,5 +113,54 @@ describe('LineSplitter', () => {
       lines: [13, 'ok', 'last'],
       unterminated: true,
     });
+  });
+});
+
+describe('dm tap: a given format and the no-prefix count', () => {
+  it('reads a given format as told, says which line disagrees and what detection would pick', async () => {
+    const said: string[] = [];
+    const { result, events } = await tapFile(
+      join(TRACES, 'linux-boot.pid.trace'),
+      { format: 'qemu-dm' },
+      { log: (line) => said.push(line) },
+    );
+    expect(result).toMatchObject({
+      format: 'qemu-dm',
+      formatSource: 'given',
+      formatAssumed: false,
+      detectedFormat: 'qemu-trace',
+    });
+    expect(said).toEqual([
+      '--format qemu-dm was given, but line 1 looks like a QEMU trace (detection would pick qemu-trace); reading it as qemu-dm as told',
+    ]);
+    // Nothing is lost: every line is kept, as unattributed text; and nothing was recognised.
+    expect(ofType(events, 'guest.log').map((e) => e.data.attribution)).toEqual(
+      Array(10).fill('unattributed'),
+    );
+    expect(result.report.nothingRecognised()).toBe('no port access and no guest line in 10 lines');
+  });
+
+  it('control: a given format that fits says nothing, and the report recognises the run', async () => {
+    const said: string[] = [];
+    const { result } = await tapFile(
+      join(TRACES, 'linux-boot.pid.trace'),
+      { format: 'qemu-trace' },
+      { log: (line) => said.push(line) },
+    );
+    expect(result).toMatchObject({ formatSource: 'given', detectedFormat: 'qemu-trace' });
+    expect(said).toEqual([]);
+    expect(result.report.nothingRecognised()).toBeNull();
+  });
+
+  it('counts as lacking a time prefix only lines without one (not a malformed event or an impossible date behind one)', async () => {
+    const { result } = await tapText(
+      [
+        '12423@1538597569.672527:cpu_in addr 0x10(q) value 1',
+        '2025-02-30T00:00:00.000000Z cpu_in addr 0x10(w) value 18898',
+        '12423@1538597569.672530:cpu_in addr 0x10(w) value 18898',
+        'cpu_in addr 0x12(b) value 1',
+      ].join('\n'),
+    );
+    expect(result.report).toMatchObject({ syntheticTimes: 1, unparseable: 2, accesses: 2 });
   });
 });

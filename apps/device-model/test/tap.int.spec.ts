@@ -105,4 +105,44 @@ describe('dm tap into Kafka', () => {
       detail: 'end of file (133 lines)',
     });
   });
+
+  it('a Mini-OS stubdomain console: guest and unattributed lines reach Kafka with their attribution and bracketed times', async () => {
+    await bus.ensureTopics(magicportTopics());
+    const before = await bus.endOffsets(EVENTS_TOPIC);
+    const journalDir = await mkdtemp(join(tmpdir(), 'magicport-tap-int-'));
+    const agent = await Agent.open({ host: 'host-1', journalDir, maxQueuedEvents: 10_000 }, bus);
+    await agent.blacklist.ready;
+    const dm = uniqueTopicName('tap-int');
+    const result = await runTap(
+      agent,
+      tapOptions(join(TRACES, 'qubes-gplpv.mini-os-stubdom-dm.log'), { dm }),
+    );
+    await agent.close(60_000, 0);
+    expect(result).toMatchObject({ format: 'qubes-stubdom', profile: 'qemu-traditional' });
+
+    const events = await readBack(dm, before);
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, seq) => seq));
+    const logs = events.flatMap((e) =>
+      e.type === 'guest.log' ? [[e.time, e.data.attribution ?? 'guest', e.data.text]] : [],
+    );
+    expect(logs).toEqual([
+      ['2026-01-14T10:20:41.000000Z', 'guest', '13412340041527: XenPCI --> DriverEntry'],
+      ['2026-01-14T10:20:41.000000Z', 'guest', '13412340041529: XenPCI     qemu version = 1'],
+      [
+        '2026-01-14T10:20:41.000000Z',
+        'guest',
+        '13412340041533: XenPCI     disabled qemu devices 03',
+      ],
+      ['2026-01-14T10:20:41.000000Z', 'guest', '13412340041540: XenPCI <-- DriverEntry'],
+      [
+        '2026-01-14T10:20:42.000000Z',
+        'unattributed',
+        'Notice: the guest wrote this line with no driver prefix',
+      ],
+      ['2026-01-14T10:20:42.000001Z', 'unattributed', 'wrapped tail of a console line'],
+      ['2026-01-14T10:20:43.000000Z', 'guest', '13412340043012: XenVbd --> DriverEntry'],
+      ['2026-01-14T10:20:44.000000Z', 'guest', '13412340044250: XenNet --> DriverEntry'],
+    ]);
+    expect(events[0]!.data).toMatchObject({ source: 'qemu-dm-log', profile: 'qemu-traditional' });
+  });
 });

@@ -79,7 +79,11 @@ describe('parseTraceLine', () => {
   });
 
   it('reports timestamps that are not real or not representable, and binary junk', () => {
-    const bad = { kind: 'unparseable', reason: 'timestamp outside 1970-2249 or not a real date' };
+    const bad = {
+      kind: 'unparseable',
+      reason: 'timestamp outside 1970-2249 or not a real date',
+      prefixed: true,
+    };
     expect(parseTraceLine('2025-02-30T00:00:00.000000Z cpu_in addr 0x10(w) value 18898')).toEqual(
       bad,
     );
@@ -90,6 +94,12 @@ describe('parseTraceLine', () => {
     expect(parseTraceLine('\u0000\u0007ELF\u0001')).toEqual({
       kind: 'unparseable',
       reason: 'binary data',
+    });
+    // A malformed event behind a good prefix: the line had a time prefix (not a synthetic-time line).
+    expect(parseTraceLine('12423@1538597569.672527:cpu_out addr 0x10(b) value 256')).toEqual({
+      kind: 'unparseable',
+      reason: 'value 256 too large for size 1',
+      prefixed: true,
     });
     // Guest text is anything the guest wrote: never junk.
     expect(parseTraceLine('xen_platform_log xen platform: \u0001\u00ff')).toEqual({

@@ -93,7 +93,13 @@ function guestLog(d: GuestLogData, time: string): string | null {
   if (d.firstTime !== d.lastTime && d.firstTime !== time && !plain(d.firstTime)) return null;
   if (d.handshakeId !== null && !plain(d.handshakeId)) return null;
   const handshake = d.handshakeId === null ? 'null' : `"${d.handshakeId}"`;
-  return `{"text":${JSON.stringify(d.text)},"bytesBase64":"${d.bytesBase64}","truncated":${d.truncated},"trigger":${d.trigger},"droppedBefore":${d.droppedBefore},"throttledMs":${d.throttledMs},"accessCount":${d.accessCount},"firstTime":"${d.firstTime}","lastTime":"${d.lastTime}","handshakeId":${handshake}}`;
+  // Optional: JSON.stringify leaves out a key whose value is undefined, and so does this.
+  let attribution = '';
+  if (d.attribution !== undefined) {
+    if (!plain(d.attribution)) return null;
+    attribution = `,"attribution":"${d.attribution}"`;
+  }
+  return `{"text":${JSON.stringify(d.text)},"bytesBase64":"${d.bytesBase64}","truncated":${d.truncated},"trigger":${d.trigger},"droppedBefore":${d.droppedBefore},"throttledMs":${d.throttledMs},"accessCount":${d.accessCount},"firstTime":"${d.firstTime}","lastTime":"${d.lastTime}","handshakeId":${handshake}${attribution}}`;
 }
 
 /**

@@ -133,6 +133,14 @@ export const GuestLogSchema = closed({
   lastTime: EventTimeSchema,
   /** The handshake open when the line was flushed, if any. */
   handshakeId: nullable(HandshakeIdSchema),
+  /**
+   * Who wrote the line. Absent means `guest` (every line written before this field existed,
+   * and every line a guest wrote to the log port). `unattributed`: a line of a device-model log
+   * that printed guest lines verbatim among its own output (qemu-dm) which neither shows a guest
+   * driver's shape nor one of the device model's messages; kept so nothing is lost, and
+   * searchable apart. Writers omit the field for guest lines, so those stay byte-identical.
+   */
+  attribution: Type.Optional(Type.Union([Type.Literal('guest'), Type.Literal('unattributed')])),
 });
 
 export type DmStarted = Static<typeof DmStartedSchema>;
@@ -140,6 +148,12 @@ export type DmStopped = Static<typeof DmStoppedSchema>;
 export type PortAccessData = Static<typeof PortAccessSchema>;
 export type HandshakeOutcomeData = Static<typeof HandshakeOutcomeSchema>;
 export type GuestLogData = Static<typeof GuestLogSchema>;
+export type GuestLogAttribution = NonNullable<GuestLogData['attribution']>;
+
+/** A guest.log line's attribution, with the default for an absent field. */
+export function guestLogAttribution(data: Pick<GuestLogData, 'attribution'>): GuestLogAttribution {
+  return data.attribution ?? 'guest';
+}
 
 // The payload must stay exactly the protocol's outcome plus the event's own fields.
 type OutcomeOnly = Omit<

@@ -113,7 +113,13 @@ const logLine: fc.Arbitrary<GuestLogData> = fc
       handshakeId: fc.option(handshakeId),
     }),
   )
-  .chain((line) => timeRange.map(([firstTime, lastTime]) => ({ ...line, firstTime, lastTime })));
+  .chain((line) => timeRange.map(([firstTime, lastTime]) => ({ ...line, firstTime, lastTime })))
+  // attribution is optional: absent (a guest line as written before it existed), or either value.
+  .chain((line) =>
+    fc
+      .option(fc.constantFrom('guest' as const, 'unattributed' as const), { nil: undefined })
+      .map((attribution) => (attribution === undefined ? line : { ...line, attribution })),
+  );
 
 const guestPayload = fc.oneof(
   rec({

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { checkEvent, type DecodeErrorCode } from '@magicport/events';
+import {
+  checkEvent,
+  guestLogAttribution,
+  type DecodeErrorCode,
+  type GuestLogData,
+} from '@magicport/events';
 import { sampleEvents } from './sample-events';
 
 type Json = Record<string, unknown> & { data: Record<string, unknown> };
@@ -297,5 +302,29 @@ describe('validation names the breach precisely', () => {
 
   it('the unbroken samples pass (control)', () => {
     for (const event of sampleEvents()) expect(checkEvent(event).ok).toBe(true);
+  });
+});
+
+describe('guest.log attribution (optional, absent = guest)', () => {
+  it('accepts a line without it (as written before it existed) and reads it as guest', () => {
+    expect(logLine!.data.attribution).toBeUndefined();
+    const checked = checkEvent(logLine);
+    expect(checked.ok).toBe(true);
+    expect(guestLogAttribution(logLine!.data as GuestLogData)).toBe('guest');
+  });
+
+  it('accepts unattributed and guest, and refuses any other value', () => {
+    for (const attribution of ['unattributed', 'guest'] as const) {
+      const value = broken(logLine, (e) => (e.data.attribution = attribution));
+      expect(checkEvent(value).ok).toBe(true);
+      expect(guestLogAttribution((value as Json).data as GuestLogData)).toBe(attribution);
+    }
+    expect(checkEvent(broken(logLine, (e) => (e.data.attribution = 'device-model')))).toStrictEqual(
+      {
+        ok: false,
+        code: 'invalid-payload',
+        reason: '/data/attribution: Expected one of "guest", "unattributed", got "device-model"',
+      },
+    );
   });
 });

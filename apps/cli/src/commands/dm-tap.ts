@@ -1,6 +1,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   checkTapInput,
+  checkTimeZone,
+  TAP_FORMATS,
   runTap,
   TAP_DEFAULTS,
   type TapFormat,
@@ -20,6 +22,7 @@ interface TapFlags {
   profile?: ProfileName;
   format: TapFormat | 'auto';
   origin?: number;
+  tz?: string;
   brokers?: string;
   journal?: string;
   dm?: string;
@@ -41,9 +44,9 @@ export function dmCommand(): Command {
 function tapCommand(): Command {
   return new Command('tap')
     .description(
-      'record a QEMU trace log (cpu_in/cpu_out, memory_region_ops, xen_platform_log) or a qemu-dm log as one device-model instance, with the responses the real device model gave',
+      'record a QEMU trace log (cpu_in/cpu_out, memory_region_ops, xen_platform_log), a qemu-dm log or a Qubes stubdomain console log (guest-NAME-dm.log) as one device-model instance, with the responses the real device model gave',
     )
-    .requiredOption('--file <path>', 'the trace or log file')
+    .requiredOption('--file <path>', 'the trace or log file, or - to read stdin')
     .option(
       '--follow',
       'keep reading as the file grows, across rotation, until SIGINT/SIGTERM',
@@ -55,18 +58,26 @@ function tapCommand(): Command {
     .addOption(
       new Option(
         '--profile <profile>',
-        'decoding profile (default: qemu-upstream for a trace, qemu-traditional for a qemu-dm log)',
+        'decoding profile (default: qemu-upstream for a trace or a Linux stubdomain, qemu-traditional for a qemu-dm log or a Mini-OS stubdomain)',
       ).choices(['qemu-upstream', 'qemu-traditional', 'spec']),
     )
     .addOption(
-      new Option('--format <format>', 'input format')
-        .choices(['auto', 'qemu-trace', 'qemu-dm'])
+      new Option(
+        '--format <format>',
+        'input format (auto: decided from the lines; a given format is still checked against them)',
+      )
+        .choices(['auto', ...TAP_FORMATS])
         .default('auto'),
     )
     .option(
       '--origin <time>',
       'time of line 0 for lines without a time prefix (ISO-8601 UTC; default 1970-01-01T00:00:00Z)',
       originMicros,
+    )
+    .option(
+      '--tz <zone>',
+      "IANA time zone (e.g. Europe/Warsaw) of a console log's [YYYY-MM-DD HH:MM:SS] times, which name no zone (default: read as UTC)",
+      timeZone,
     )
     .option(
       '--brokers <list>',
@@ -104,6 +115,7 @@ async function runTapCommand(flags: TapFlags): Promise<void> {
     profile: flags.profile ?? null,
     dm: flags.dm ?? null,
     originUs: flags.origin ?? TAP_DEFAULTS.originUs,
+    tz: flags.tz ?? null,
     logByteAccesses: flags.logBytes,
   };
   await checkTapInput(options);
@@ -121,14 +133,27 @@ async function runTapCommand(flags: TapFlags): Promise<void> {
     stop.release();
   }
   say(
-    `${result.dm}: ${result.format} (${result.formatAssumed ? 'assumed' : 'detected'}), profile ${result.profile}, into ${runtime.target}; ${result.stoppedBy}`,
+    `${result.dm}: ${result.format} (${result.formatSource}), profile ${result.profile}, into ${runtime.target}; ${result.stoppedBy}`,
   );
+  if (options.tz !== null && result.format !== 'qubes-stubdom')
+    say(`--tz ${options.tz} not used: a ${result.format} file has no console times`);
   for (const line of result.report.summary()) say(line);
-  if (result.report.syntheticTimes > 0)
+  if (result.report.syntheticTimes > 0 && result.format === 'qemu-dm')
+    say(
+      `a qemu-dm log has no times: its ${result.report.syntheticTimes} lines are timed 1 µs apart from the origin ${new Date(options.originUs / 1000).toISOString()} (--origin)`,
+    );
+  else if (result.report.syntheticTimes > 0)
     say(
       `${result.report.syntheticTimes} lines had no time prefix: each is timed 1 µs after the line before it, from the last prefix time or from the origin ${new Date(options.originUs / 1000).toISOString()} (--origin)`,
     );
   if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  const nothing = result.report.nothingRecognised();
+  if (nothing !== null) {
+    say(
+      `nothing recognised: ${nothing} (is this a QEMU trace, a qemu-dm log or a stubdomain console log? see --format)`,
+    );
+    process.exitCode = 1;
+  }
 }
 
 /** First SIGINT/SIGTERM stops the tap cleanly; a second one leaves at once (the journal keeps the rest). */
@@ -167,6 +192,12 @@ function domid(value: string): number {
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(n))
     throw new InvalidArgumentError('must be a whole number');
   return n;
+}
+
+function timeZone(value: string): string {
+  const problem = checkTimeZone(value);
+  if (problem) throw new InvalidArgumentError(problem.replace(/^tz /, ''));
+  return value;
 }
 
 function originMicros(value: string): number {

@@ -4,6 +4,18 @@ import { parseDmLogLine } from './dm-log-line';
 import type { FeedContext, LineFeed } from './line-feed';
 import type { LineAt } from './tap-report';
 
+export interface DmLogFeedOptions {
+  /** A stubdomain's console log: its own system's boot output is the device model's too. */
+  stubdom: boolean;
+  /**
+   * What a line of neither side's known shape is: unattributed, unless the caller knows the
+   * device model prints guest lines only in another form (an upstream QEMU stubdomain).
+   */
+  unknownLineClass(): 'unattributed' | 'device-model';
+}
+
+const QEMU_DM_LOG: DmLogFeedOptions = { stubdom: false, unknownLineClass: () => 'unattributed' };
+
 /**
  * A qemu-dm log. qemu-dm logs only some protocol steps, so each handshake is rebuilt from what
  * its lines state, with qemu-dm's own answers (the instance's dm.started says source
@@ -22,56 +34,79 @@ export class DmLogFeed implements LineFeed {
   private blacklisted = false;
   /** A build was written; its re-check waits for the next line to say whether it was blacklisted. */
   private recheckDue: { timeUs: number; lookedUp: boolean } | null = null;
-  private started = false;
 
-  constructor(private readonly ctx: FeedContext) {
+  constructor(
+    private readonly ctx: FeedContext,
+    private readonly options: DmLogFeedOptions = QEMU_DM_LOG,
+  ) {
     this.recorder = ctx.open(() => void ctx.report.events++);
   }
 
-  line(text: string, at: LineAt): void {
+  line(text: string, at: LineAt, prefixUs: number | null = null): void {
     const { clock, report } = this.ctx;
-    const timeUs = clock.at(null, at.lineNo);
+    const parsed = parseDmLogLine(text, { stubdom: this.options.stubdom });
+    if (parsed.kind === 'unparseable') {
+      this.start(clock.at(prefixUs, at.lineNo));
+      this.recheck();
+      report.unparseableLine(at, parsed.reason);
+      return;
+    }
+    const timeUs = clock.at(prefixUs, at.lineNo);
     this.start(timeUs);
-    const parsed = parseDmLogLine(text);
     if (parsed.kind === 'blacklisted') {
       // qemu-dm prints it only right after "PV driver build": anywhere else a guest printed it.
       if (this.recheckDue?.lookedUp) {
         this.blacklisted = true;
         report.inferredFacts++;
+        report.lineClass(at, 'device-model');
         this.recheckDue = null;
         this.magicRead(timeUs);
         return;
       }
       this.recheck();
-      report.logLinesFromText++;
-      this.recorder.observeLogLine(Buffer.from(parsed.text, 'latin1'), timeUs);
+      this.guestLine(parsed.text, at, timeUs, false);
       return;
     }
     this.recheck();
     switch (parsed.kind) {
       case 'product':
         report.inferredFacts++;
+        report.lineClass(at, 'device-model');
         this.magicRead(timeUs);
         this.access('in', PORT_PROTOCOL, 1, 1, timeUs);
         this.access('out', PORT_PROTOCOL, 2, parsed.product, timeUs);
         return;
       case 'build':
         report.inferredFacts++;
+        report.lineClass(at, 'device-model');
         this.access('out', PORT_MAGIC, 4, parsed.build, timeUs);
         this.recheckDue = { timeUs, lookedUp: parsed.accepted };
         return;
       case 'guest':
         if (parsed.throttled) report.throttleNotices++;
-        report.logLinesFromText++;
-        this.recorder.observeLogLine(Buffer.from(parsed.text, 'latin1'), timeUs);
+        this.guestLine(parsed.text, at, timeUs, false);
+        return;
+      case 'unattributed':
+        if (this.options.unknownLineClass() === 'unattributed') {
+          this.guestLine(parsed.text, at, timeUs, true);
+          return;
+        }
+        report.otherLines++;
+        report.lineClass(at, 'device-model');
         return;
       case 'dm-message':
         report.otherLines++;
-        return;
-      case 'unparseable':
-        report.unparseableLine(at, parsed.reason);
+        report.lineClass(at, 'device-model');
         return;
     }
+  }
+
+  /** A guest line, or an unattributed one (kept as a guest.log marked so). */
+  private guestLine(text: string, at: LineAt, timeUs: number, unattributed: boolean): void {
+    const { report } = this.ctx;
+    report.lineClass(at, unattributed ? 'unattributed' : 'guest');
+    if (!unattributed) report.logLinesFromText++;
+    this.recorder.observeLogLine(Buffer.from(text, 'latin1'), timeUs, unattributed);
   }
 
   flush(): void {
@@ -80,8 +115,8 @@ export class DmLogFeed implements LineFeed {
   }
 
   private start(timeUs: number): void {
-    if (this.started) return;
-    this.started = true;
+    if (this.ctx.started.value) return;
+    this.ctx.started.value = true;
     this.recorder.start(timeUs);
   }
 

@@ -1,8 +1,14 @@
+import { guestDriverShape } from './guest-line-shapes';
+import { isDeviceModelMessage, isPlatformMessage } from './qemu-trad-messages';
+import { isStubdomLine } from './stubdom-lines';
+
 /**
  * One line of a qemu-dm (qemu-xen-traditional) log, `qemu-dm-<domain>.log`. qemu-dm writes
  * plain `fprintf(logfile, ...)` text with no prefix or time, and prints each guest log line
- * verbatim (`"%s\n"`), so a guest line can only be told apart from qemu-dm's own output by not
- * being one of the messages below. A guest can print those messages itself; the log cannot tell.
+ * verbatim (`"%s\n"`) among its own messages. Each line is classified from positive evidence:
+ * qemu-dm's (and distributions') own message formats are the device model's, the known shapes
+ * of guest drivers' lines are the guest's, anything else is unattributed. A guest can print
+ * qemu-dm's messages itself; the log cannot tell.
  */
 export type DmLogLine =
   /** "Citrix Windows PV drivers loaded in guest" (1), "Unknown PV product %d ..." / "...product 0?". */
@@ -11,11 +17,25 @@ export type DmLogLine =
   | { kind: 'build'; build: number; accepted: boolean }
   /** "Drivers are blacklisted!": from now on every magic read answers 0xd249 (`text`: in case a guest printed it). */
   | { kind: 'blacklisted'; text: string }
-  /** qemu-dm's other platform-device messages (ROM flags, log throttling, registration). */
-  | { kind: 'dm-message' }
-  /** A guest log line; `throttled` when qemu-dm's "throttling ..." notice (no newline) led it. */
+  /**
+   * The device model's own output: qemu-dm's messages, a distribution patch's, or (in a
+   * stubdomain's console log) the stubdomain's system. `platform`: one of the platform
+   * device's messages, which prove the file is a qemu-dm log.
+   */
+  | { kind: 'dm-message'; platform: boolean }
+  /**
+   * A guest log line: it has a guest driver's shape, or qemu-dm's "throttling ..." notice (no
+   * newline, printed only before a guest line) led it (`throttled`).
+   */
   | { kind: 'guest'; text: string; throttled: boolean }
+  /** Neither side's known shape: kept as a guest.log marked unattributed. */
+  | { kind: 'unattributed'; text: string }
   | { kind: 'unparseable'; reason: string };
+
+export interface DmLogContext {
+  /** The log is a stubdomain's console: its own system's boot output is the device model's too. */
+  stubdom: boolean;
+}
 
 /** throttle() prints this once per process without a newline: it leads the next guest line. */
 export const THROTTLE_NOTICE = 'throttling guest access to syslog';
@@ -26,16 +46,8 @@ const PRODUCT_UNKNOWN = /^Unknown PV product (\d{1,5}) loaded in guest$/;
 const BUILD = /^PV driver build (-?\d{1,10})$/;
 const BUILD_EARLY =
   /^Drivers tried to set their version number \((-?\d{1,10})\) before setting the product number\?$/;
-const DM_MESSAGES = [
-  /^platform_fixed_ioport: changed ro\/rw state of ROM memory area\. now is r[ow] state\.$/,
-  /^platform_fixed_ioport: unable to change ro\/rw state of ROM memory area!$/,
-  /^log_throttling (?:disabled|enabled)$/,
-  /^tried to get \d+ tokens, but bucket size is \d+$/,
-  /^Warning: attempted (?:read from|write of 0x[0-9a-f]+ to) physical address 0x[0-9a-f]+ in xen platform mmio space$/,
-  /^(?:Register xen platform|Done register platform)\.$/,
-];
 
-export function parseDmLogLine(raw: string): DmLogLine {
+export function parseDmLogLine(raw: string, context: DmLogContext = { stubdom: false }): DmLogLine {
   const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
   if (line.length > MAX_DM_LOG_LINE)
     return { kind: 'unparseable', reason: `longer than any qemu-dm line (${line.length} bytes)` };
@@ -44,17 +56,26 @@ export function parseDmLogLine(raw: string): DmLogLine {
   if (line.startsWith(THROTTLE_NOTICE)) {
     return { kind: 'guest', text: line.slice(THROTTLE_NOTICE.length), throttled: true };
   }
-  return platformMessage(line) ?? { kind: 'guest', text: line, throttled: false };
+  const fact = platformFact(line);
+  if (fact) return fact;
+  if (isPlatformMessage(line)) return { kind: 'dm-message', platform: true };
+  if (isDeviceModelMessage(line) || (context.stubdom && isStubdomLine(line)))
+    return { kind: 'dm-message', platform: false };
+  if (guestDriverShape(line)) return { kind: 'guest', text: line, throttled: false };
+  return { kind: 'unattributed', text: line };
 }
 
-function platformMessage(line: string): DmLogLine | null {
+/** The platform device's messages that state a protocol step. */
+function platformFact(line: string): DmLogLine | null {
   if (line === 'Citrix Windows PV drivers loaded in guest') return { kind: 'product', product: 1 };
   if (line === 'Guest claimed to be running PV product 0?') return { kind: 'product', product: 0 };
   if (line === 'Drivers are blacklisted!') return { kind: 'blacklisted', text: line };
   const unknown = PRODUCT_UNKNOWN.exec(line);
-  // The product is a 16-bit write: a bigger number is not qemu-dm's (a guest line, then).
-  if (unknown && Number(unknown[1]) <= 0xffff)
-    return { kind: 'product', product: Number(unknown[1]) };
+  if (unknown) {
+    // The product is a 16-bit write: qemu-dm cannot print a bigger one, so a guest did.
+    if (Number(unknown[1]) <= 0xffff) return { kind: 'product', product: Number(unknown[1]) };
+    return { kind: 'guest', text: line, throttled: false };
+  }
   const build = BUILD.exec(line) ?? BUILD_EARLY.exec(line);
   if (build) {
     const signed = Number(build[1]);
@@ -62,7 +83,7 @@ function platformMessage(line: string): DmLogLine | null {
     if (signed >= -(2 ** 31) && signed < 2 ** 31) {
       return { kind: 'build', build: signed >>> 0, accepted: build[0].startsWith('PV') };
     }
+    return { kind: 'guest', text: line, throttled: false };
   }
-  if (DM_MESSAGES.some((message) => message.test(line))) return { kind: 'dm-message' };
   return null;
 }

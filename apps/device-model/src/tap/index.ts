@@ -5,3 +5,5 @@ export * from './run-tap';
 export * from './tap-options';
 export * from './tap-report';
 export * from './trace-line';
+export * from './stdin-reader';
+export { checkTimeZone } from './wall-clock';

@@ -18,14 +18,18 @@ export class LineClock {
     this.last = originUs;
   }
 
-  /** Time of line `lineNo` (1-based, counted over the whole tap), given its prefix time if any. */
-  at(prefixUs: number | null, lineNo: number): number {
+  /**
+   * Time of line `lineNo` (1-based, counted over the whole tap), given its prefix time if any.
+   * `prefixed`: the line had a time prefix, unreadable (an impossible date) when `prefixUs` is
+   * null; such a line gets a synthetic time but is not counted as one without a prefix.
+   */
+  at(prefixUs: number | null, lineNo: number, prefixed = prefixUs !== null): number {
     if (prefixUs !== null) {
       this.lastKnownUs = prefixUs;
       this.lastKnownLine = lineNo;
       this.last = prefixUs;
     } else {
-      this.synthetic++;
+      if (!prefixed) this.synthetic++;
       const synthetic = (this.lastKnownUs ?? this.originUs) + (lineNo - this.lastKnownLine);
       // A prefix time at the very end of the representable range must not push later lines out.
       this.last = Math.min(synthetic, EVENT_TIME_END_MICROS - 1);

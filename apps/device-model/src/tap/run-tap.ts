@@ -1,14 +1,18 @@
-import type { Stats } from 'node:fs';
+import { fstat, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import type { ProfileName } from '@magicport/protocol';
 import type { Agent } from '../agent';
 import { DmLogFeed } from './dm-log-feed';
 import { followFile, TapInputError } from './file-follower';
-import { TapLines } from './tap-lines';
+import { TapLines, type OpenedFeed } from './tap-lines';
 import { LineClock } from './line-clock';
 import { LineSplitter } from './line-splitter';
-import { checkTapOptions, tapDmId, type TapOptions } from './tap-options';
-import { TapReport } from './tap-report';
+import type { FeedContext } from './line-feed';
+import { readStream, STDIN_PATH } from './stdin-reader';
+import { StubdomConsoleFeed } from './stubdom-console-feed';
+import { checkTapOptions, tapDmId, tapSource, type TapOptions } from './tap-options';
+import { TapReport, type LineAt, type LineClass } from './tap-report';
 import { TraceFeed } from './trace-feed';
 import type { TapFormat } from './format-detect';
 
@@ -28,15 +32,13 @@ export interface TapHooks {
   signal?: AbortSignal;
   log?(message: string): void;
   onProgress?(progress: TapProgress): void;
+  /** Each line's class as it is decided. */
+  onLine?(at: LineAt, lineClass: LineClass | 'unparseable'): void;
   progressEveryMs?: number;
 }
 
-export interface TapResult {
+export interface TapResult extends OpenedFeed {
   dm: string;
-  format: TapFormat;
-  /** No line proved the format; the default was assumed. */
-  formatAssumed: boolean;
-  profile: ProfileName;
   stoppedBy: 'end-of-file' | 'signal';
   report: TapReport;
 }
@@ -59,23 +61,35 @@ export async function runTap(
   const log = hooks.log ?? (() => undefined);
   const dm = options.dm ?? tapDmId(options.host, options.vm, file);
   const report = new TapReport();
+  report.onLine = hooks.onLine ?? null;
   const clock = new LineClock(options.originUs);
-  const feeds = { 'qemu-trace': TraceFeed, 'qemu-dm': DmLogFeed };
-  const openFeed = (format: TapFormat, profile: ProfileName) =>
-    new feeds[format]({
+  const openFeed = (format: TapFormat, profile: ProfileName) => {
+    const ctx: FeedContext = {
       clock,
       report,
+      started: { value: false },
       open: (observe) => agent.instance(instanceOptions(options, dm, profile, format), observe),
-    });
+    };
+    if (format === 'qemu-dm') return new DmLogFeed(ctx);
+    if (format === 'qubes-stubdom') return new StubdomConsoleFeed(ctx, options.tz);
+    return new TraceFeed(ctx);
+  };
   const lines = new TapLines(options.format, report, log, openFeed, options.profile);
   const splitter = new LineSplitter(MAX_LINE_BYTES, (bytes, length) => lines.line(bytes, length));
-  const progress = throttledProgress(hooks, report, options.follow ? null : file.size);
-  const reading = followFile(options.path, {
-    follow: options.follow,
-    pollMs: options.pollMs,
-    chunkBytes: CHUNK_BYTES,
-    signal: hooks.signal,
-  });
+  const progress = throttledProgress(
+    hooks,
+    report,
+    options.follow || !file.isFile() ? null : file.size,
+  );
+  const reading =
+    options.path === STDIN_PATH
+      ? readStream(process.stdin, hooks.signal)
+      : followFile(options.path, {
+          follow: options.follow,
+          pollMs: options.pollMs,
+          chunkBytes: CHUNK_BYTES,
+          signal: hooks.signal,
+        });
   for await (const read of reading) {
     if (read.kind === 'data') {
       report.bytes += read.chunk.length;
@@ -113,6 +127,8 @@ export async function runTap(
 /** Bad options or an unreadable path, before anything is opened (throws TapOptionsError / TapInputError). */
 export async function checkTapInput(options: TapOptions): Promise<Stats> {
   checkTapOptions(options);
+  // Standard input's identity: a redirected file's own, or a pipe's (new for every run).
+  if (options.path === STDIN_PATH) return promisify(fstat)(0);
   const file = await stat(options.path).catch((error: NodeJS.ErrnoException) => {
     throw new TapInputError(`${options.path}: cannot open (${error.code ?? String(error)})`);
   });
@@ -132,7 +148,7 @@ function instanceOptions(options: TapOptions, dm: string, profile: ProfileName, 
     enforceBlacklist: false,
     idleGapMs: options.idleGapMs,
     logByteAccesses: options.logByteAccesses,
-    source: format === 'qemu-dm' ? ('qemu-dm-log' as const) : ('qemu-trace' as const),
+    source: tapSource(format, profile),
   };
 }
 

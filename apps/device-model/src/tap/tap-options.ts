@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { MAX_DOMID, STREAM_ID_PATTERN, UUID_PATTERN } from '@magicport/events';
 import { DEFAULT_IDLE_GAP_MS, PROFILES, type ProfileName } from '@magicport/protocol';
 import type { TapFormat } from './format-detect';
+import { checkTimeZone } from './wall-clock';
 
 export interface TapOptions {
   path: string;
@@ -21,6 +22,11 @@ export interface TapOptions {
   dm: string | null;
   /** Time of line 0 for lines without a prefix time, µs since the epoch. */
   originUs: number;
+  /**
+   * IANA time zone of a console log's zone-less `[YYYY-MM-DD HH:MM:SS]` times (the console
+   * daemon's local time); null reads them as UTC.
+   */
+  tz: string | null;
   idleGapMs: number;
   logByteAccesses: boolean;
   pollMs: number;
@@ -35,6 +41,7 @@ export const TAP_DEFAULTS = {
   profile: null,
   dm: null,
   originUs: 0,
+  tz: null,
   idleGapMs: DEFAULT_IDLE_GAP_MS,
   logByteAccesses: false,
   pollMs: 200,
@@ -67,6 +74,8 @@ export function checkTapOptions(options: TapOptions): TapOptions {
     options.originUs >= Date.UTC(2200, 0, 1) * 1000
   )
     problems.push('origin must be a time from 1970 to 2199');
+  const zoneProblem = options.tz === null ? null : checkTimeZone(options.tz);
+  if (zoneProblem) problems.push(zoneProblem);
   if (problems.length > 0) throw new TapOptionsError(problems);
   return options;
 }
@@ -95,6 +104,15 @@ export function tapDmId(host: string, vm: string, file: FileIdentity): string {
   return `${safeHost || 'host'}.tap-${vm.slice(0, 8)}-${hash}`;
 }
 
+/** qemu-dm logs come from qemu-traditional; traces and (Qubes R4.1+) stubdomains from upstream QEMU. */
 export function defaultProfile(format: TapFormat): ProfileName {
   return format === 'qemu-dm' ? 'qemu-traditional' : 'qemu-upstream';
+}
+
+/** What dm.started says the accesses come from: traced, or inferred from qemu-dm's messages. */
+export function tapSource(format: TapFormat, profile: ProfileName): 'qemu-trace' | 'qemu-dm-log' {
+  if (format === 'qemu-dm') return 'qemu-dm-log';
+  // A stubdomain console of qemu-traditional (Mini-OS) holds qemu-dm's messages, no trace.
+  if (format === 'qubes-stubdom' && profile === 'qemu-traditional') return 'qemu-dm-log';
+  return 'qemu-trace';
 }

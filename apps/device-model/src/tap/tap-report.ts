@@ -1,3 +1,9 @@
+/**
+ * Who wrote a line of a device-model log: the guest (its text reached the log port), the device
+ * model (its own messages, trace events, its stubdomain's system), or no one can tell.
+ */
+export type LineClass = 'guest' | 'device-model' | 'unattributed';
+
 /** Where a line came from: its number in the current file, and which file since the start. */
 export interface LineAt {
   /** 1-based, over everything tapped (the synthetic clock counts these). */
@@ -34,6 +40,11 @@ export class TapReport {
   inferredFacts = 0;
   /** qemu-dm's own messages and trace events that carry nothing to record. */
   otherLines = 0;
+  /** Every line but the unparseable ones, by who wrote it (see README "Who wrote a line"). */
+  guestLines = 0;
+  deviceModelLines = 0;
+  /** Published as guest.log with `attribution: 'unattributed'`. */
+  unattributedLines = 0;
   throttleNotices = 0;
   unparseable = 0;
   /** Lines without a prefix time, timed by the synthetic clock (see LineClock). */
@@ -42,14 +53,39 @@ export class TapReport {
   truncations = 0;
   readonly issues: TapIssue[] = [];
 
+  /** Sees each line's class as it is decided (the samples' line-by-line checks use it). */
+  onLine: ((at: LineAt, lineClass: LineClass | 'unparseable') => void) | null = null;
+
   unparseableLine(at: LineAt, reason: string): void {
     this.unparseable++;
     this.list(at, 'unparseable', reason);
+    this.onLine?.(at, 'unparseable');
+  }
+
+  /** Who wrote a line that was read. */
+  lineClass(at: LineAt, lineClass: LineClass): void {
+    if (lineClass === 'guest') this.guestLines++;
+    else if (lineClass === 'device-model') this.deviceModelLines++;
+    else this.unattributedLines++;
+    this.onLine?.(at, lineClass);
   }
 
   logMismatch(at: LineAt, reason: string): void {
     this.logMismatches++;
     this.list(at, 'log-mismatch', reason);
+  }
+
+  /**
+   * Why nothing from a non-empty input was recognised, or null: every line unparseable, or no
+   * port access and no guest line (a wrong `--format`, a file of another kind, random bytes).
+   */
+  nothingRecognised(): string | null {
+    if (this.lines === 0) return null;
+    if (this.unparseable === this.lines)
+      return `every one of the ${this.lines} lines is unparseable`;
+    if (this.accesses === 0 && this.guestLines === 0)
+      return `no port access and no guest line in ${this.lines} lines`;
+    return null;
   }
 
   /** Human summary lines (stderr): counts, then each listed issue with its line number. */
@@ -59,6 +95,9 @@ export class TapReport {
         `${this.logLinesFromText} guest lines from text, ${this.inferredFacts} inferred facts, ` +
         `${this.otherLines} other, ${this.unparseable} unparseable; ${this.events} events`,
     ];
+    lines.push(
+      `by writer: ${this.guestLines} guest, ${this.deviceModelLines} device-model, ${this.unattributedLines} unattributed (kept as guest.log marked unattributed)`,
+    );
     if (this.logLinesChecked > 0 || this.logMismatches > 0)
       lines.push(
         `xen_platform_log cross-check: ${this.logLinesChecked} lines checked against the byte accesses, ${this.logMismatches} mismatches`,
@@ -74,7 +113,8 @@ export class TapReport {
   }
 
   toJSON() {
-    const { issues, ...counts } = this;
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars
+    const { issues, onLine, ...counts } = this;
     return { ...counts, issues };
   }
 

@@ -17,36 +17,40 @@ export class TraceFeed implements LineFeed {
   private readonly crossCheck = new LogCrossCheck();
   private logBytesSeen = false;
   private publishingText = false;
-  private started = false;
 
   constructor(private readonly ctx: FeedContext) {
     this.recorder = ctx.open((event) => this.observe(event));
   }
 
-  line(text: string, at: LineAt): void {
+  line(text: string, at: LineAt, prefixUs: number | null = null): void {
     const parsed = parseTraceLine(text);
     const { clock, report } = this.ctx;
     if (parsed.kind === 'unparseable') {
-      this.start(clock.at(null, at.lineNo));
+      // Timed like a line without a prefix (its own time may be junk too), but not counted as one.
+      const prefixed = parsed.prefixed === true || prefixUs !== null;
+      this.start(clock.at(null, at.lineNo, prefixed));
       report.unparseableLine(at, parsed.reason);
       return;
     }
-    const timeUs = clock.at(parsed.timeUs, at.lineNo);
+    const timeUs = clock.at(parsed.timeUs ?? prefixUs, at.lineNo);
     this.start(timeUs);
     switch (parsed.kind) {
       case 'access': {
         const { op, port, size, value } = parsed;
         if (op === 'out' && port === PORT_PROTOCOL && size === 1) this.logBytesSeen = true;
         report.accesses++;
+        report.lineClass(at, 'device-model');
         if (op === 'in') this.recorder.observe(op, port, size, undefined, value, timeUs);
         else this.recorder.observe(op, port, size, value, undefined, timeUs);
         return;
       }
       case 'guest-log':
+        report.lineClass(at, 'guest');
         this.guestLog(Buffer.from(parsed.text, 'latin1'), at, timeUs);
         return;
       case 'other':
         report.otherLines++;
+        report.lineClass(at, 'device-model');
         this.recorder.advance(timeUs);
         return;
     }
@@ -56,9 +60,22 @@ export class TraceFeed implements LineFeed {
     this.start(this.ctx.clock.lastUs);
   }
 
+  /**
+   * Runs `publish`, which records guest lines from text through this feed's instance (a console
+   * log's qemu-dm lines): those are no lines rebuilt from 0x12 bytes, so never cross-checked.
+   */
+  fromText(publish: () => void): void {
+    this.publishingText = true;
+    try {
+      publish();
+    } finally {
+      this.publishingText = false;
+    }
+  }
+
   private start(timeUs: number): void {
-    if (this.started) return;
-    this.started = true;
+    if (this.ctx.started.value) return;
+    this.ctx.started.value = true;
     this.recorder.start(timeUs);
   }
 

@@ -21,7 +21,8 @@ export type TraceLine =
     }
   | { kind: 'guest-log'; text: string; timeUs: number | null }
   | { kind: 'other'; timeUs: number | null }
-  | { kind: 'unparseable'; reason: string };
+  /** `prefixed`: the line had a time prefix (good or not), so it is no line without one. */
+  | { kind: 'unparseable'; reason: string; prefixed?: true };
 
 const OLD_PREFIX = /^(\d+)@(\d+)\.(\d{6}):(.*)$/;
 const ISO_PREFIX = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\.(\d{6})Z (.*)$/;
@@ -45,8 +46,17 @@ export function parseTraceLine(raw: string): TraceLine {
     timeUs = isoMicros(iso);
     body = iso[8]!;
   }
-  if ((old || iso) && !isEventMicros(timeUs))
-    return { kind: 'unparseable', reason: 'timestamp outside 1970-2249 or not a real date' };
+  if ((old || iso) && !isEventMicros(timeUs)) {
+    const reason = 'timestamp outside 1970-2249 or not a real date';
+    return { kind: 'unparseable', reason, prefixed: true };
+  }
+  const parsed = parseEvent(body, timeUs);
+  // A malformed event behind a prefix is still no line without a time prefix.
+  if (parsed.kind === 'unparseable' && (old || iso)) return { ...parsed, prefixed: true };
+  return parsed;
+}
+
+function parseEvent(body: string, timeUs: number | null): TraceLine {
   if (body.startsWith(PLATFORM_LOG))
     return { kind: 'guest-log', text: body.slice(PLATFORM_LOG.length), timeUs };
   if (body.startsWith('cpu_in ') || body.startsWith('cpu_out ')) return parseCpuIo(body, timeUs);
