@@ -7,7 +7,12 @@ import { Journal, JsonText, type JournalOptions } from './journal';
 import { describeFsError } from './journal/journal-fs';
 import { DeviceModelRecorder, type RecorderOptions } from './recorder';
 import { Shipper, SHIPPER_DEFAULTS } from './shipping';
-import { recoverStreams, type StreamSeqs } from './stream-recovery';
+import {
+  recoverPositions,
+  recoverStreams,
+  type SourcePosition,
+  type StreamSeqs,
+} from './stream-recovery';
 
 export interface AgentOptions {
   host: string;
@@ -35,6 +40,11 @@ export interface InstanceOptions {
   idleGapMs: number;
   logByteAccesses: boolean;
   source: RecorderOptions['source'];
+  /**
+   * Seq of the instance's first event (default 0). A source that resumes from a stored position
+   * starts at that position's seq; events below the stream's journaled seq are still dropped.
+   */
+  startSeq?: number;
 }
 
 export interface AgentReadiness {
@@ -62,13 +72,23 @@ export class Agent {
   private readonly written: StreamSeqs;
   /** Next seq of each stream appended since the last mark. */
   private appended: StreamSeqs = new Map();
-  /** Appended seqs waiting for the journal to fsync up to `at` (its appendedBytes then). */
-  private unsynced: Array<{ at: number; seqs: StreamSeqs }> = [];
+  /** Appended seqs (and source positions) waiting for the journal to fsync up to `at`. */
+  private unsynced: Array<{
+    at: number;
+    seqs: StreamSeqs;
+    positions: Map<string, SourcePosition>;
+  }> = [];
   /** The journal's last write error, while its writes fail. */
   private writeError: string | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   /** Events dropped because the journal could not take them (disk full), this episode. */
   private dropped = 0;
+  /** Next seq each instance has produced (recorded or not), for source positions. */
+  private readonly produced = new Map<string, number>();
+  /** Source positions marked since the last journal append. */
+  private markedPositions = new Map<string, SourcePosition>();
+  /** Source positions whose events are journaled durably: stored with each acknowledgement. */
+  private readonly positions: Map<string, SourcePosition>;
   private readonly instances = new Map<string, DeviceModelRecorder>();
 
   private constructor(
@@ -80,6 +100,7 @@ export class Agent {
     private readonly log: AgentLog,
   ) {
     this.written = new Map(resumeFrom);
+    this.positions = recoverPositions(journal);
   }
 
   static async open(
@@ -104,7 +125,7 @@ export class Agent {
       bus,
       { ...SHIPPER_DEFAULTS, topic: EVENTS_TOPIC },
       log,
-      () => (agent ? agent.ackMeta() : streamsMeta(resumeFrom)),
+      () => (agent ? agent.ackMeta() : streamsMeta(resumeFrom, recoverPositions(journal))),
     );
     const follower = new BlacklistFollower(
       bus,
@@ -129,15 +150,42 @@ export class Agent {
     if (this.instances.has(options.dm))
       throw new Error(`device-model instance ${options.dm} already exists`);
     const skipBelow = this.resumeFrom.get(options.dm) ?? 0;
+    const { startSeq, ...recorderOptions } = options;
+    this.produced.set(options.dm, startSeq ?? 0);
     const recorder = new DeviceModelRecorder(
-      { host: this.options.host, ...options, blacklist: this.blacklist.view.lookup },
+      {
+        host: this.options.host,
+        ...recorderOptions,
+        blacklist: this.blacklist.view.lookup,
+        ...(startSeq === undefined ? {} : { nextSeq: startSeq }),
+      },
       (event) => {
         observe?.(event);
+        this.produced.set(event.dm, event.seq + 1);
         if (event.seq >= skipBelow) this.enqueue(event);
       },
     );
     this.instances.set(options.dm, recorder);
     return recorder;
+  }
+
+  /** Next seq of stream `dm` as journaled before this agent started (0 for a new stream). */
+  streamNextSeq(dm: string): number {
+    return this.resumeFrom.get(dm) ?? 0;
+  }
+
+  /** The source position stored for stream `dm` with the last acknowledgement, if any. */
+  sourcePosition(dm: string): SourcePosition | undefined {
+    return this.positions.get(dm);
+  }
+
+  /**
+   * The source of instance `dm` has handed it everything before `at`: stored with the events
+   * produced so far, once they are journaled durably, so a restarted source can resume there.
+   */
+  markSourcePosition(dm: string, at: unknown): void {
+    this.markedPositions.set(dm, { seq: this.produced.get(dm) ?? 0, at });
+    this.enqueueWrite();
   }
 
   /** Forget a stopped instance (its stream state stays in the journal meta). */
@@ -195,10 +243,11 @@ export class Agent {
     let n = 0;
     while (n < this.unsynced.length && this.unsynced[n]!.at <= synced) {
       for (const [dm, next] of this.unsynced[n]!.seqs) this.written.set(dm, next);
+      for (const [dm, position] of this.unsynced[n]!.positions) this.positions.set(dm, position);
       n++;
     }
     if (n > 0) this.unsynced.splice(0, n);
-    return streamsMeta(this.written);
+    return streamsMeta(this.written, this.positions);
   }
 
   private enqueue(event: GuestEvent): void {
@@ -216,10 +265,14 @@ export class Agent {
 
   /** Encode queued events into the journal's buffer; the file write follows on flush. */
   private writeQueued(): void {
-    if (this.queue.length === 0) return;
     // While the disk refuses writes, events wait in the bounded queue, not in ever more memory
     // (the journal holds what it was given before the failure, in order, for its next write).
     if (this.writeError !== null) return;
+    if (this.queue.length === 0) {
+      // Positions past events that were all dropped as recorded before: durable at once.
+      if (this.markedPositions.size > 0) this.markJournaled();
+      return;
+    }
     const events = this.queue;
     this.queue = [];
     // A stream's events come in runs: its next seq is stored once per run, not per event.
@@ -234,8 +287,18 @@ export class Agent {
       next = event.seq + 1;
     }
     if (dm !== null) this.appended.set(dm, next);
-    this.unsynced.push({ at: this.journal.appendedBytes, seqs: this.appended });
+    this.markJournaled();
+  }
+
+  /** What was appended (and the positions marked after it) counts once the journal fsyncs it. */
+  private markJournaled(): void {
+    this.unsynced.push({
+      at: this.journal.appendedBytes,
+      seqs: this.appended,
+      positions: this.markedPositions,
+    });
     this.appended = new Map();
+    this.markedPositions = new Map();
   }
 
   /**
@@ -281,9 +344,19 @@ export class Agent {
   }
 }
 
-/** `{ streams: { [dm]: next seq } }`, what `recoverStreams` reads back, written out directly. */
-export function streamsMeta(seqs: StreamSeqs): JsonText {
+/**
+ * `{ streams: { [dm]: next seq }, positions?: { [dm]: SourcePosition } }`, what
+ * `recoverStreams` and `recoverPositions` read back, written out directly.
+ */
+export function streamsMeta(
+  seqs: StreamSeqs,
+  positions: ReadonlyMap<string, SourcePosition> = new Map(),
+): JsonText {
   const parts: string[] = [];
   for (const [dm, next] of seqs) parts.push(`${JSON.stringify(dm)}:${next}`);
-  return new JsonText(`{"streams":{${parts.join(',')}}}`);
+  if (positions.size === 0) return new JsonText(`{"streams":{${parts.join(',')}}}`);
+  const marks: string[] = [];
+  for (const [dm, position] of positions)
+    marks.push(`${JSON.stringify(dm)}:${JSON.stringify(position)}`);
+  return new JsonText(`{"streams":{${parts.join(',')}},"positions":{${marks.join(',')}}}`);
 }
