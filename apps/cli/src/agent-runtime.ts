@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { basename, join, resolve } from 'node:path';
 import {
@@ -11,6 +11,10 @@ import {
   type Bus,
 } from '@magicport/bus';
 import { Agent } from '@magicport/device-model';
+import { parseBrokerList } from './broker-list';
+import { probeKafka } from './broker-probe';
+import { removeDeadInProcessJournals } from './in-process-journals';
+import { ensureDirectory } from './output-paths';
 
 export interface AgentRuntimeOptions {
   /** Comma-separated Kafka bootstrap servers; empty = the in-process bus of the embedded mode. */
@@ -33,8 +37,17 @@ export interface AgentRuntime {
   agent: Agent;
   /** Where events go, for messages: `kafka 127.0.0.1:9092` or `in-process`. */
   target: string;
+  /** The journal in use: `--journal`, or the per-run folder inside it when in-process. */
+  journalDir: string;
   close(drainTimeoutMs: number, stopTimeUs: number): Promise<void>;
 }
+
+/**
+ * Per partition, what the in-process bus keeps of a topic nobody reads (a standalone
+ * `simulate` or `dm tap`): the bus's default of 100,000 per partition held ~1 GB of a 12
+ * partition events topic in a large run; a reader that subscribes later starts from here.
+ */
+const IN_PROCESS_RETAINED_RECORDS = 2_000;
 
 /** Journals live under here, one directory per source (see `journalSourceId`). */
 export const DEFAULT_JOURNAL_ROOT = './.magicport/agent-journal';
@@ -87,8 +100,11 @@ export function agentRuntimeOptions(
       `MAGICPORT_PUBLISH_WORKER must be 0 or 1 (got ${JSON.stringify(publishWorker)})`,
     );
   }
+  const brokers = flags.brokers ?? (env.KAFKA_BROKERS || undefined);
+  if (brokers !== undefined)
+    parseBrokerList(brokers, flags.brokers === undefined ? 'KAFKA_BROKERS' : '--brokers');
   return {
-    brokers: flags.brokers ?? (env.KAFKA_BROKERS || undefined),
+    brokers,
     journalDir: resolve(flags.journal ?? join(DEFAULT_JOURNAL_ROOT, journalSourceId(flags))),
     host: flags.host ?? hostname(),
     readyTimeoutMs: 30_000,
@@ -106,11 +122,10 @@ export async function openAgentRuntime(
   log: (line: string) => void,
 ): Promise<AgentRuntime> {
   exitOnUnhandledRejection(log);
-  const brokers =
-    options.brokers
-      ?.split(',')
-      .map((b) => b.trim())
-      .filter(Boolean) ?? [];
+  const brokers = options.brokers === undefined ? [] : parseBrokerList(options.brokers);
+  // Paths first: a journal that cannot exist fails before anything connects.
+  await ensureDirectory(options.journalDir, '--journal');
+  if (brokers.length > 0) await probeKafka(brokers, log);
   const kafkaConfig = {
     ...KAFKA_BUS_DEFAULTS,
     brokers,
@@ -119,7 +134,7 @@ export async function openAgentRuntime(
   };
   const bus: Bus =
     brokers.length === 0
-      ? new InProcessBus()
+      ? new InProcessBus({ retainWithoutReaders: IN_PROCESS_RETAINED_RECORDS })
       : options.publishWorker
         ? new WorkerBus(kafkaConfig)
         : new KafkaBus(kafkaConfig);
@@ -137,19 +152,21 @@ export async function openAgentRuntime(
       { cause: error },
     );
   }
-  await mkdir(options.journalDir, { recursive: true });
   // In-process, delivered events live only as long as this process: a journal kept across runs
-  // would make a rerun "resume" streams whose events are gone. Each embedded run starts afresh.
+  // would make a rerun "resume" streams whose events are gone. Each embedded run starts afresh,
+  // in a folder named by its pid so that one left by a killed run can be told and removed.
+  if (brokers.length === 0) await removeDeadInProcessJournals(options.journalDir);
   const journalDir =
     brokers.length > 0
       ? options.journalDir
-      : await mkdtemp(join(options.journalDir, 'in-process-'));
+      : await mkdtemp(join(options.journalDir, `in-process-${process.pid}-`));
   const agent = await Agent.open(
-    { host: options.host, journalDir, maxQueuedEvents: 50_000 },
+    { host: options.host, journalDir, maxQueuedEvents: 50_000, resumable: brokers.length > 0 },
     bus,
     log,
   ).catch(async (error: unknown) => {
     await bus.close().catch(() => undefined);
+    if (brokers.length === 0) await rm(journalDir, { recursive: true, force: true });
     throw error;
   });
   const timeout = new Promise<never>((_, reject) =>
@@ -168,16 +185,26 @@ export async function openAgentRuntime(
   } catch (error) {
     await agent.close(0, 0).catch(() => undefined);
     await bus.close().catch(() => undefined);
+    if (brokers.length === 0) await rm(journalDir, { recursive: true, force: true });
     throw error;
   }
   return {
     bus,
     agent,
     target,
+    journalDir,
     close: async (drainTimeoutMs, stopTimeUs) => {
-      await agent.close(drainTimeoutMs, stopTimeUs);
-      await bus.close();
-      if (brokers.length === 0) await rm(journalDir, { recursive: true, force: true });
+      // Whatever fails, the bus closes and an in-process journal goes: nothing may keep the
+      // process alive or pile up after an error.
+      try {
+        await agent.close(drainTimeoutMs, stopTimeUs);
+      } finally {
+        try {
+          await bus.close();
+        } finally {
+          if (brokers.length === 0) await rm(journalDir, { recursive: true, force: true });
+        }
+      }
     },
   };
 }

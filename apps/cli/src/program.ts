@@ -1,14 +1,28 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { dmCommand } from './commands/dm-tap';
+import { helpCommand } from './commands/help';
 import { simulateCommand } from './commands/simulate';
 import { transcriptCommand } from './commands/transcript';
 
 /** The `magicport` command tree; each command lives in its own file under commands/. */
 export function buildProgram(): Command {
-  return new Command('magicport')
-    .description('Record, query and replay the Xen HVM magic-ioport (PV driver unplug) protocol')
+  const program = new Command('magicport')
+    .description(
+      'Record the Xen HVM magic-ioport (PV driver unplug) protocol from device models into Kafka, and run transcripts offline',
+    )
+    .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError()
+    .helpCommand(false)
     .addCommand(dmCommand())
     .addCommand(simulateCommand())
     .addCommand(transcriptCommand());
+  return program.addCommand(helpCommand(program));
+}
+
+/** The CLI runs from dist/, beside its package.json. */
+function packageVersion(): string {
+  const path = join(__dirname, '..', 'package.json');
+  return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
 }

@@ -59,6 +59,7 @@ describe('magicport transcript run', () => {
         },
       ],
       logLines: [],
+      logLinesDropped: 0,
     });
   });
 
@@ -133,7 +134,38 @@ describe('magicport transcript run', () => {
     expect(missing).toEqual({
       code: 1,
       stdout: '',
-      stderr: 'magicport transcript run: no-such-file.json: cannot read (ENOENT)\n',
+      stderr: 'magicport transcript run: no-such-file.json: no such file or directory\n',
     });
+  });
+
+  it('counts the log lines the spec rate limiter dropped: 40 lines of 4,000 bytes give 32 and 8 dropped', async () => {
+    const line = [...'A'.repeat(4000), '\n'].map((c) => ({
+      op: 'out',
+      port: 18,
+      size: 1,
+      value: c.charCodeAt(0),
+    }));
+    const run = await magicport(
+      ['transcript', 'run', '-'],
+      JSON.stringify({ profile: 'spec', accesses: Array(40).fill(line).flat() }),
+    );
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result.logLines).toHaveLength(32);
+    expect(result.logLines[31].droppedBefore).toBe(0);
+    expect(result.logLinesDropped).toBe(8);
+  });
+
+  it.each([
+    ['/mh/driver-blacklist/Linux/1', 'unknown product name "Linux"'],
+    ['mh/driver-blacklist/linux/1', 'must be a key like "/mh/driver-blacklist/linux/1"'],
+    ['garbage', 'must be a key like "/mh/driver-blacklist/linux/1" (got "garbage")'],
+  ])('rejects the blacklist entry %s naming it', async (key, problem) => {
+    const run = await magicport(
+      ['transcript', 'run', '-'],
+      JSON.stringify({ blacklist: [key], accesses: [] }),
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`magicport transcript run: stdin: blacklist[0]: ${problem}`);
   });
 });

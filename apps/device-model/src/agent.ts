@@ -24,6 +24,12 @@ export interface AgentOptions {
   maxQueuedEvents: number;
   /** Journal settings (tests use a fault-injecting file layer). */
   journal?: Partial<JournalOptions>;
+  /**
+   * Keep each stream's next seq in the cursor so a restart resumes it (default true). A journal
+   * thrown away at exit (the in-process bus) does not need it, and it costs a map entry per
+   * stream plus all of them rewritten on every acknowledgement: quadratic in a large fleet.
+   */
+  resumable?: boolean;
 }
 
 /** How often a failing journal write is tried again when no new event asks for it. */
@@ -241,9 +247,12 @@ export class Agent {
   private ackMeta(): JsonText {
     const synced = this.journal.syncedBytes;
     let n = 0;
+    const resumable = this.options.resumable !== false;
     while (n < this.unsynced.length && this.unsynced[n]!.at <= synced) {
-      for (const [dm, next] of this.unsynced[n]!.seqs) this.written.set(dm, next);
-      for (const [dm, position] of this.unsynced[n]!.positions) this.positions.set(dm, position);
+      if (resumable) {
+        for (const [dm, next] of this.unsynced[n]!.seqs) this.written.set(dm, next);
+        for (const [dm, at] of this.unsynced[n]!.positions) this.positions.set(dm, at);
+      }
       n++;
     }
     if (n > 0) this.unsynced.splice(0, n);

@@ -151,6 +151,7 @@ describe('runTranscript', () => {
         },
       ],
       logLines: [],
+      logLinesDropped: 0,
     });
   });
 
@@ -172,7 +173,7 @@ describe('runTranscript', () => {
         profile: 'qemu-upstream',
         accesses: [{ op: 'in', port: 16, size: 2 }, ...line],
       }).logLines,
-    ).toEqual([{ text: 'h', bytesBase64: 'aAD/', truncated: false }]);
+    ).toEqual([{ text: 'h', bytesBase64: 'aAD/', truncated: false, droppedBefore: 0 }]);
   });
 
   it('uses t for the idle gap and keeps the previous time when t is absent', () => {

@@ -12,6 +12,7 @@ import {
 } from '@magicport/device-model';
 import type { ProfileName } from '@magicport/protocol';
 import { agentRuntimeOptions, openAgentRuntime } from '../agent-runtime';
+import { parseTimeArg, TIME_ARG_HELP } from '../time-arg';
 
 interface TapFlags {
   file: string;
@@ -71,7 +72,7 @@ function tapCommand(): Command {
     )
     .option(
       '--origin <time>',
-      'time of line 0 for lines without a time prefix (ISO-8601 UTC; default 1970-01-01T00:00:00Z)',
+      `time of line 0 for lines without a time prefix (${TIME_ARG_HELP}; default 1970-01-01T00:00:00Z)`,
       originMicros,
     )
     .option(
@@ -201,10 +202,9 @@ function timeZone(value: string): string {
 }
 
 function originMicros(value: string): number {
-  const ms = Date.parse(value);
-  if (!/^\d{4}-\d\d-\d\dT/.test(value) || Number.isNaN(ms))
-    throw new InvalidArgumentError(
-      `must be an ISO-8601 time like 2026-11-01T00:00:00Z (got ${value})`,
-    );
-  return ms * 1000;
+  try {
+    return parseTimeArg('--origin', value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 }

@@ -1,14 +1,19 @@
 import { writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import { SingleBar } from 'cli-progress';
-import Table from 'cli-table3';
 import {
   FLEET_DEFAULTS,
+  latestFleetStartUs,
   runFleet,
   seedSimulatedBlacklist,
-  type FleetManifest,
 } from '@magicport/device-model';
-import { agentRuntimeOptions, openAgentRuntime } from '../agent-runtime';
+import { agentRuntimeOptions, openAgentRuntime, type AgentRuntime } from '../agent-runtime';
+import { InputError } from '../input-file';
+import { colourFor, escapeForTerminal } from '../output';
+import { checkWritableFile } from '../output-paths';
+import { formatMicros, parseTimeArg, TIME_ARG_HELP } from '../time-arg';
+import { reportFailure } from './command-failure';
+import { simulateSummary } from './simulate-summary';
 
 interface SimulateFlags {
   seed: number;
@@ -25,10 +30,20 @@ interface SimulateFlags {
   progress: boolean;
 }
 
+const NAME = 'magicport simulate';
+/** 2250-01-01T00:00:00Z: event times end there (the event schema's range). */
+const EVENT_TIME_END_US = Date.UTC(2250, 0, 1) * 1000;
+/** How long a finished run waits for the bus to take what is journaled. */
+const DRAIN_TIMEOUT_MS = 120_000;
+/** After SIGINT the user wants out: a short drain, the rest stays journaled (Kafka). */
+const INTERRUPTED_DRAIN_TIMEOUT_MS = 10_000;
+
 const positiveInt = (name: string, max: number) => (value: string) => {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > max)
-    throw new InvalidArgumentError(`${name} must be an integer from 1 to ${max}`);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isInteger(n) || n < 1 || n > max)
+    throw new InvalidArgumentError(
+      `${name} must be a whole number from 1 to ${max} (got ${escapeForTerminal(value)})`,
+    );
   return n;
 };
 
@@ -55,12 +70,12 @@ export function simulateCommand(): Command {
     .option('--boots <n>', 'boots per guest', positiveInt('--boots', 1000), FLEET_DEFAULTS.boots)
     .option(
       '--start <time>',
-      'fleet clock start (ISO-8601 UTC)',
-      new Date(FLEET_DEFAULTS.startUs / 1000).toISOString(),
+      `fleet clock start (${TIME_ARG_HELP})`,
+      formatMicros(FLEET_DEFAULTS.startUs),
     )
     .option(
       '--brokers <list>',
-      'Kafka bootstrap servers (default: $KAFKA_BROKERS; none = in-process)',
+      'Kafka bootstrap servers host:port[,...] (default: $KAFKA_BROKERS; none = in-process)',
     )
     .option('--journal <dir>', 'agent journal directory (default ./.magicport/agent-journal)')
     .option('--manifest <file>', 'write the ground-truth manifest (JSON) to this file')
@@ -72,80 +87,122 @@ export function simulateCommand(): Command {
     )
     .option('--json', 'print the manifest as JSON instead of tables', false)
     .option('--no-progress', 'no progress bar on stderr')
-    .action(async (flags: SimulateFlags) => {
-      const startMs = Date.parse(flags.start);
-      if (!/^\d{4}-\d\d-\d\dT/.test(flags.start) || Number.isNaN(startMs)) {
-        throw new InvalidArgumentError(
-          `--start must be an ISO-8601 time like 2026-11-01T00:00:00Z (got ${flags.start})`,
+    .action((flags: SimulateFlags) => reportFailure(NAME, () => simulate(flags)));
+}
+
+async function simulate(flags: SimulateFlags): Promise<void> {
+  const log = (line: string) => process.stderr.write(`${NAME}: ${line}\n`);
+  // Everything that can be checked is checked before the runtime opens.
+  const startUs = checkStart(flags.start, flags.boots);
+  if (flags.manifest) await checkWritableFile(flags.manifest, '--manifest');
+  const options = agentRuntimeOptions(flags);
+  const runtime = await openAgentRuntime(options, log);
+  const stop = stopOnSigint(runtime, log);
+  const bar = flags.progress ? progressBar() : null;
+  let guestsDone = 0;
+  const began = Date.now();
+  let generatedMs: number;
+  let manifest;
+  try {
+    if (flags.blacklist) {
+      const added = await seedSimulatedBlacklist(runtime.bus, runtime.agent.blacklist.view, {
+        host: options.host,
+        stream: `simulate-${process.pid}-${Date.now()}`,
+        actor: 'magicport-simulate',
+      });
+      if (added > 0)
+        log(
+          `added ${added} simulated blacklist entries (revision ${runtime.agent.blacklist.view.revision})`,
         );
-      }
-      const log = (line: string) => process.stderr.write(`magicport simulate: ${line}\n`);
-      const options = agentRuntimeOptions(flags);
-      const runtime = await openAgentRuntime(options, log);
-      const { agent, bus } = runtime;
-      if (flags.blacklist) {
-        const added = await seedSimulatedBlacklist(bus, agent.blacklist.view, {
-          host: options.host,
-          stream: `simulate-${process.pid}-${Date.now()}`,
-          actor: 'magicport-simulate',
-        });
-        if (added > 0)
-          log(
-            `added ${added} simulated blacklist entries (revision ${agent.blacklist.view.revision})`,
-          );
-      }
-      const bar = flags.progress
-        ? new SingleBar({
-            format: 'guests {bar} {value}/{total} | {events} events | {rate} events/s',
-            stream: process.stderr,
-            noTTYOutput: !process.stderr.isTTY,
-            notTTYSchedule: 5000,
-          })
-        : null;
-      bar?.start(flags.guests, 0, { events: 0, rate: 0 });
-      const began = Date.now();
-      const manifest = await runFleet(
-        agent,
-        { ...FLEET_DEFAULTS, ...flags, startUs: startMs * 1000, logByteAccesses: flags.logBytes },
-        (p) =>
+    }
+    log(`running ${flags.guests} guests on ${flags.hosts} hosts, ${flags.boots} boots each`);
+    bar?.start(flags.guests, 0, { events: 0, rate: 0 });
+    manifest = await runFleet(
+      runtime.agent,
+      { ...FLEET_DEFAULTS, ...flags, startUs, logByteAccesses: flags.logBytes },
+      {
+        signal: stop.signal,
+        onProgress: (p) => {
+          guestsDone = p.guestsDone;
           bar?.update(p.guestsDone, {
             events: p.events,
             rate: Math.round(p.events / Math.max(0.001, (Date.now() - began) / 1000)),
-          }),
-      );
-      const generatedMs = Date.now() - began;
-      await runtime.close(120_000, startMs * 1000);
-      bar?.stop();
-      const deliveredMs = Date.now() - began;
-      if (flags.manifest) await writeFile(flags.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
-      if (flags.json) process.stdout.write(`${JSON.stringify(manifest, null, 2)}\n`);
-      else process.stdout.write(summary(manifest, runtime.target, generatedMs, deliveredMs));
-    });
+          });
+        },
+      },
+    );
+    generatedMs = Date.now() - began;
+  } finally {
+    bar?.stop();
+    await runtime.close(
+      stop.signal.aborted ? INTERRUPTED_DRAIN_TIMEOUT_MS : DRAIN_TIMEOUT_MS,
+      startUs,
+    );
+    stop.release();
+  }
+  const deliveredMs = Date.now() - began;
+  const interrupted = stop.signal.aborted ? { guestsDone } : null;
+  if (flags.manifest) await writeFile(flags.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
+  if (flags.json) process.stdout.write(`${JSON.stringify(manifest, null, 2)}\n`);
+  else
+    process.stdout.write(
+      simulateSummary(manifest, {
+        target: runtime.target,
+        generatedMs,
+        deliveredMs,
+        interrupted,
+        colour: colourFor(process.stdout),
+      }),
+    );
+  if (interrupted) process.exitCode = 130;
 }
 
-function summary(
-  m: FleetManifest,
-  target: string,
-  generatedMs: number,
-  deliveredMs: number,
-): string {
-  const rate = (ms: number) =>
-    Math.round(m.totalEvents / Math.max(0.001, ms / 1000)).toLocaleString('en-US');
-  const results = new Table({ head: ['handshake result', 'count'] });
-  for (const [result, count] of Object.entries(m.handshakeResults)) results.push([result, count]);
-  const hits = new Table({
-    head: ['blacklist key', 'handshakes', 'guests', 'honoured', 'ignored'],
+function checkStart(start: string, boots: number): number {
+  const startUs = parseTimeArg('--start', start);
+  const shown = escapeForTerminal(start);
+  if (startUs < 0)
+    throw new InputError(`--start must be from 1970-01-01T00:00:00Z on (got ${shown})`);
+  const latest = latestFleetStartUs(boots);
+  if (startUs > latest)
+    throw new InputError(
+      `--start must be before 2250-01-01T00:00:00Z by the run's length: with --boots ${boots} events reach up to ${Math.ceil((EVENT_TIME_END_US - latest) / 3.6e9)} hours after the start, so start by ${formatMicros(Math.floor(latest / 1e6) * 1e6)} (got ${shown})`,
+    );
+  return startUs;
+}
+
+function progressBar(): SingleBar {
+  return new SingleBar({
+    format: 'guests {bar} {value}/{total} | {events} events | {rate} events/s',
+    stream: process.stderr,
+    noTTYOutput: !process.stderr.isTTY,
+    notTTYSchedule: 5000,
   });
-  for (const [key, h] of Object.entries(m.blacklistHits))
-    hits.push([key, h.handshakes, h.guests, h.honoured, h.ignored]);
-  const events = new Table({ head: ['event type', 'count'] });
-  for (const [type, count] of Object.entries(m.eventsByType)) events.push([type, count]);
-  return [
-    `Simulated ${m.guests} guests on ${m.hosts} hosts, ${m.boots} boots each (seed ${m.seed}), into ${target}.`,
-    `${m.totalEvents.toLocaleString('en-US')} events: generated in ${(generatedMs / 1000).toFixed(1)} s (${rate(generatedMs)}/s), delivered in ${(deliveredMs / 1000).toFixed(1)} s (${rate(deliveredMs)}/s).`,
-    results.toString(),
-    hits.toString(),
-    events.toString(),
-    '',
-  ].join('\n');
+}
+
+/**
+ * First SIGINT/SIGTERM: finish the guest in progress, close the runtime, print what was done.
+ * A second one leaves at once. Either way the user is told what happens to the journal.
+ */
+function stopOnSigint(runtime: AgentRuntime, log: (line: string) => void) {
+  const controller = new AbortController();
+  const fate = runtime.target.startsWith('kafka')
+    ? `events not yet delivered stay in the journal ${escapeForTerminal(runtime.journalDir)} and go to Kafka on the next run with the same --journal`
+    : 'the in-process journal is removed (its events lived only in this process)';
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) {
+      log(`${signal} again: leaving now; ${fate}`);
+      process.exit(130);
+    }
+    log(`${signal}: stopping after the current guest; ${fate}`);
+    controller.abort(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    release: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
 }

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { runTranscript, TranscriptError } from '@magicport/protocol';
 import { InputError, parseJson, readInput } from '../input-file';
+import { escapeForTerminal } from '../output';
 
 /**
  * `magicport transcript run FILE|-`: drives one device-model instance from a DESIGN §3
@@ -22,7 +23,7 @@ export function transcriptCommand(): Command {
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       } catch (error) {
         if (error instanceof TranscriptError) {
-          const source = file === '-' ? 'stdin' : file;
+          const source = file === '-' ? 'stdin' : escapeForTerminal(file);
           fail(error.problems.map((problem) => `${source}: ${problem}`));
         } else if (error instanceof InputError) {
           fail([error.message]);

@@ -37,15 +37,23 @@ export interface FleetManifest {
   totalEvents: number;
 }
 
-/** Accumulates the manifest from the plans and from every event the fleet produced. */
+/**
+ * Accumulates the manifest from the plans and from every event the fleet produced. It holds
+ * counters only, never a set of guests: the fleet runs one guest at a time (`guest()` opens the
+ * next), so a guest is counted once per product build or blacklist key by remembering which
+ * guest counted last.
+ */
 export class ManifestBuilder {
   private readonly products = new Map<
     string,
-    { truth: ProductBuildTruth; guests: Set<string>; hosts: Set<string> }
+    { truth: ProductBuildTruth; lastGuest: number; hosts: Set<string> }
   >();
-  private readonly hits = new Map<string, { truth: BlacklistHitTruth; guests: Set<string> }>();
+  private readonly hits = new Map<string, { truth: BlacklistHitTruth; lastGuest: number }>();
   private readonly results: Record<string, number> = {};
   private readonly events: Record<string, number> = {};
+  private readonly kinds: Partial<Record<GuestKind, number>> = {};
+  private readonly profiles: Record<string, number> = {};
+  private current = -1;
   private total = 0;
 
   constructor(
@@ -56,42 +64,39 @@ export class ManifestBuilder {
       boots: number;
       start: string;
     },
-    private readonly plans: readonly GuestPlan[],
   ) {}
+
+  /** The next guest: every event observed from now on is its. */
+  guest(plan: GuestPlan): void {
+    this.current = plan.index;
+    this.kinds[plan.kind] = (this.kinds[plan.kind] ?? 0) + 1;
+    this.profiles[plan.host.profile] = (this.profiles[plan.host.profile] ?? 0) + 1;
+  }
 
   observe(event: GuestEvent): void {
     this.events[event.type] = (this.events[event.type] ?? 0) + 1;
     this.total++;
-    if (event.type === 'handshake.outcome') this.handshake(event.vm, event.host, event.data);
+    if (event.type === 'handshake.outcome') this.handshake(event.host, event.data);
   }
 
   build(): FleetManifest {
-    const count = <K extends string>(keys: K[]) =>
-      keys.reduce<Record<string, number>>((acc, k) => ((acc[k] = (acc[k] ?? 0) + 1), acc), {});
     return {
       ...this.run,
-      guestsByKind: count(this.plans.map((p) => p.kind)),
-      guestsByProfile: count(this.plans.map((p) => p.host.profile)),
+      guestsByKind: sortKeys(this.kinds),
+      guestsByProfile: sortKeys(this.profiles),
       productBuilds: sortKeys(
         Object.fromEntries(
-          [...this.products].map(([k, v]) => [
-            k,
-            { ...v.truth, guests: v.guests.size, hosts: v.hosts.size },
-          ]),
+          [...this.products].map(([k, v]) => [k, { ...v.truth, hosts: v.hosts.size }]),
         ),
       ),
       handshakeResults: sortKeys(this.results),
-      blacklistHits: sortKeys(
-        Object.fromEntries(
-          [...this.hits].map(([k, v]) => [k, { ...v.truth, guests: v.guests.size }]),
-        ),
-      ),
+      blacklistHits: sortKeys(Object.fromEntries([...this.hits].map(([k, v]) => [k, v.truth]))),
       eventsByType: sortKeys(this.events),
       totalEvents: this.total,
     };
   }
 
-  private handshake(vm: string, host: string, h: HandshakeOutcomeData): void {
+  private handshake(host: string, h: HandshakeOutcomeData): void {
     this.results[h.result] = (this.results[h.result] ?? 0) + 1;
     if (h.product !== null && h.build !== null) {
       const key = `${h.product.name ?? `#${h.product.number}`}/${h.build}`;
@@ -106,29 +111,37 @@ export class ManifestBuilder {
             hosts: 0,
             handshakes: 0,
           },
-          guests: new Set(),
+          lastGuest: -1,
           hosts: new Set(),
         };
         this.products.set(key, entry);
       }
       entry.truth.handshakes++;
-      entry.guests.add(vm);
+      if (entry.lastGuest !== this.current) {
+        entry.lastGuest = this.current;
+        entry.truth.guests++;
+      }
       entry.hosts.add(host);
     }
     if (h.blacklisted && h.blacklistKey !== null) {
       let hit = this.hits.get(h.blacklistKey);
       if (!hit) {
-        hit = { truth: { handshakes: 0, guests: 0, honoured: 0, ignored: 0 }, guests: new Set() };
+        hit = { truth: { handshakes: 0, guests: 0, honoured: 0, ignored: 0 }, lastGuest: -1 };
         this.hits.set(h.blacklistKey, hit);
       }
       hit.truth.handshakes++;
-      hit.guests.add(vm);
+      if (hit.lastGuest !== this.current) {
+        hit.lastGuest = this.current;
+        hit.truth.guests++;
+      }
       if (h.result === 'blacklisted') hit.truth.honoured++;
       if (h.result === 'blacklist-ignored') hit.truth.ignored++;
     }
   }
 }
 
-function sortKeys<T>(record: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
+function sortKeys<T>(record: Partial<Record<string, T>>): Record<string, T> {
+  return Object.fromEntries(
+    Object.entries(record).sort(([a], [b]) => a.localeCompare(b)),
+  ) as Record<string, T>;
 }

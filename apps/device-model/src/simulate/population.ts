@@ -79,26 +79,28 @@ const WIN_PV_VERSIONS = [
   { major: 9, minor: 1, micro: 1 },
 ];
 
-/** A realistic fleet, the same for the same seed. */
+/** A realistic fleet, the same for the same seed, as one array (small fleets, tests, tools). */
 export function planFleet(options: PopulationOptions): GuestPlan[] {
+  return [...planGuests(options)];
+}
+
+/**
+ * The same fleet one guest at a time: what a run holds is the hosts and one plan, whatever the
+ * number of guests. Guest `index` draws from its own fork of the seed, so streaming changes
+ * nothing in the plans.
+ */
+export function* planGuests(options: PopulationOptions): Generator<GuestPlan, void, undefined> {
   const rng = new Rng(options.seed);
-  const hosts: HostPlan[] = Array.from({ length: options.hosts }, (_, i) => {
-    const profile = rng.weighted(HOST_PROFILES);
-    return {
-      name: `host-${String(i + 1).padStart(3, '0')}`,
-      profile,
-      enforceBlacklist: profile === 'spec' && rng.chance(0.5),
-    };
-  });
-  const nextDomid = new Map<string, number>();
-  return Array.from({ length: options.guests }, (_, index) => {
+  const hosts = planHosts(rng, options.hosts);
+  const nextDomid = new Array<number>(hosts.length).fill(0);
+  for (let index = 0; index < options.guests; index++) {
     const g = rng.fork(index);
-    const host = hosts[g.int(0, hosts.length - 1)]!;
-    const domid = (nextDomid.get(host.name) ?? 0) + 1;
-    nextDomid.set(host.name, domid);
+    const hostIndex = g.int(0, hosts.length - 1);
+    const host = hosts[hostIndex]!;
+    const domid = ++nextDomid[hostIndex]!;
     const kind = g.weighted(KINDS);
     const { driver, productOverride } = driverFor(kind, g);
-    return {
+    yield {
       index,
       vm: g.uuid(),
       host,
@@ -109,6 +111,17 @@ export function planFleet(options: PopulationOptions): GuestPlan[] {
       resumeChance: kind === 'protocol-breaker' ? 0 : 0.15,
       logFlood: kind !== 'protocol-breaker' && g.chance(0.005),
       offsetUs: g.int(0, 3600) * 1_000_000 + g.int(0, 999_999),
+    };
+  }
+}
+
+function planHosts(rng: Rng, count: number): HostPlan[] {
+  return Array.from({ length: count }, (_, i) => {
+    const profile = rng.weighted(HOST_PROFILES);
+    return {
+      name: `host-${String(i + 1).padStart(3, '0')}`,
+      profile,
+      enforceBlacklist: profile === 'spec' && rng.chance(0.5),
     };
   });
 }

@@ -1,3 +1,4 @@
+import { BLACKLIST_ROOT, PRODUCTS } from '../constants';
 import { PROFILES, type Op, type ProfileName, type Width } from '../types';
 
 /** DESIGN §3: a JSON file that drives one device-model instance. A stable public contract. */
@@ -24,6 +25,18 @@ export class TranscriptError extends Error {
   constructor(readonly problems: readonly string[]) {
     super(problems.join('\n'));
     this.name = 'TranscriptError';
+  }
+}
+
+/**
+ * A JSON number a double cannot hold as written (`1e400`, a 23-digit integer), kept as its text
+ * by a reader that can see it (the CLI), so that the message about it shows it as the user wrote
+ * it. No field accepts one.
+ */
+export class JsonNumberText {
+  constructor(readonly text: string) {}
+  toJSON(): string {
+    return this.text;
   }
 }
 
@@ -89,11 +102,34 @@ function parseBlacklist(value: unknown, problems: string[]): string[] {
     );
     return [];
   }
+  const keys: string[] = [];
   value.forEach((key, i) => {
-    if (typeof key !== 'string')
-      problems.push(`blacklist[${i}]: must be a string (got ${show(key)})`);
+    const problem = blacklistKeyProblem(key);
+    if (problem === null) keys.push(key as string);
+    else problems.push(`blacklist[${i}]: ${problem}`);
   });
-  return value.filter((key): key is string => typeof key === 'string');
+  return keys;
+}
+
+const PRODUCT_NAMES = [...PRODUCTS.values()];
+const KEY_SHAPE = new RegExp(`^${BLACKLIST_ROOT}/([^/]+)/([^/]+)$`);
+
+/**
+ * A listed key the device model could never look up would be a silent no-op, so only the keys
+ * of DESIGN §3 pass: `/mh/driver-blacklist/{registered product name}/{build in decimal}` (the
+ * spec's unsigned build, or qemu-traditional's signed `%d` one).
+ */
+function blacklistKeyProblem(key: unknown): string | null {
+  if (typeof key !== 'string') return `must be a string (got ${show(key)})`;
+  const match = KEY_SHAPE.exec(key);
+  if (!match) return `must be a key like "${BLACKLIST_ROOT}/linux/1" (got ${show(key)})`;
+  const [, name, build] = match as unknown as [string, string, string];
+  if (!PRODUCT_NAMES.includes(name))
+    return `unknown product name ${show(name)} in ${show(key)} (known: ${PRODUCT_NAMES.join(', ')})`;
+  const n = Number(build);
+  if (!/^(0|-?[1-9]\d*)$/.test(build) || n < -(2 ** 31) || n > 2 ** 32 - 1)
+    return `the build in ${show(key)} must be a decimal number from -2147483648 to 4294967295 without leading zeros`;
+  return null;
 }
 
 function parseAccesses(value: unknown, problems: string[]): TranscriptAccess[] {
@@ -212,6 +248,11 @@ function isPositiveNumber(value: unknown): value is number {
 }
 
 function show(value: unknown): string {
-  const text = value === undefined ? 'nothing' : JSON.stringify(value);
+  const text =
+    value === undefined
+      ? 'nothing'
+      : value instanceof JsonNumberText
+        ? value.text
+        : JSON.stringify(value);
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }

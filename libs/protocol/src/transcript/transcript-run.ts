@@ -8,7 +8,15 @@ export interface TranscriptResult {
   /** The value returned for each `in` access, in order. */
   responses: number[];
   handshakes: HandshakeOutcome[];
-  logLines: { text: string; bytesBase64: string; truncated: boolean }[];
+  logLines: {
+    text: string;
+    bytesBase64: string;
+    truncated: boolean;
+    /** Lines the profile's rate limiter dropped right before this one. */
+    droppedBefore: number;
+  }[];
+  /** Every line the rate limiter dropped in the run, including any after the last printed one. */
+  logLinesDropped: number;
 }
 
 /**
@@ -19,7 +27,7 @@ export interface TranscriptResult {
 export function runTranscript(json: unknown): TranscriptResult {
   const transcript = parseTranscript(json);
   const blacklist = new Set(transcript.blacklist);
-  const { session, handshakes, logLines } = collectSession({
+  const { session, handshakes, logLines, droppedLogLines } = collectSession({
     profile: transcript.profile,
     blacklist: (key) => blacklist.has(key),
     enforceBlacklist: transcript.enforceBlacklist,
@@ -40,7 +48,9 @@ export function runTranscript(json: unknown): TranscriptResult {
       text: line.text,
       bytesBase64: bytesToBase64(line.bytes),
       truncated: line.truncated,
+      droppedBefore: line.droppedBefore.lines,
     })),
+    logLinesDropped: droppedLogLines.length,
   };
 }
 
