@@ -3,7 +3,7 @@ import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
-const libs = ['protocol', 'events', 'blacklist', 'store', 'bus'];
+const libs = ['protocol', 'events', 'blacklist', 'store', 'bus', 'config'];
 
 // Tests run on the TypeScript sources of the workspace packages, not on their build output.
 const alias = Object.fromEntries(

@@ -77,6 +77,7 @@ function outcome(now: number): HandshakeOutcomeData {
     startTime: time,
     endTime: time,
     accessCount: 6,
+    blacklistRevision: 4,
   };
 }
 

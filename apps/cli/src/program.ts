@@ -3,8 +3,12 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { dmCommand } from './commands/dm-tap';
 import { helpCommand } from './commands/help';
+import { migrateCommand } from './commands/migrate';
+import { rebuildCommand } from './commands/rebuild';
+import { serveCommand } from './commands/serve';
 import { simulateCommand } from './commands/simulate';
 import { transcriptCommand } from './commands/transcript';
+import { upCommand } from './commands/up';
 
 /** The `magicport` command tree; each command lives in its own file under commands/. */
 export function buildProgram(): Command {
@@ -16,8 +20,12 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .helpCommand(false)
     .addCommand(dmCommand())
+    .addCommand(migrateCommand())
+    .addCommand(rebuildCommand())
+    .addCommand(serveCommand())
     .addCommand(simulateCommand())
-    .addCommand(transcriptCommand());
+    .addCommand(transcriptCommand())
+    .addCommand(upCommand());
   return program.addCommand(helpCommand(program));
 }
 

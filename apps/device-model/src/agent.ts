@@ -163,6 +163,7 @@ export class Agent {
         host: this.options.host,
         ...recorderOptions,
         blacklist: this.blacklist.view.lookup,
+        blacklistRevision: () => this.blacklist.view.revision,
         ...(startSeq === undefined ? {} : { nextSeq: startSeq }),
       },
       (event) => {

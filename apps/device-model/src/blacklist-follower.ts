@@ -41,7 +41,12 @@ export class BlacklistFollower {
         for (const record of batch.records) {
           const decoded = decodeEvent(record.value);
           if (decoded.ok && !('vm' in decoded.event)) {
-            this.view.apply(decoded.event as BlacklistEvent);
+            const event = decoded.event as BlacklistEvent;
+            // The writers' rule, in the same evolve: a revision already taken is a lost race.
+            if (!this.view.apply(event))
+              this.log(
+                `blacklist topic ${batch.partition}@${record.offset}: ${event.id} void, revision ${event.data.revision} was taken first`,
+              );
           } else {
             this.rejected++;
             this.log(

@@ -34,6 +34,12 @@ export interface RecorderOptions {
   profile: ProfileName;
   enforceBlacklist: boolean;
   blacklist: BlacklistLookup;
+  /**
+   * The revision of the blacklist `blacklist` answers from, read at each lookup and recorded in
+   * the outcome of the handshake that made it (`blacklistRevision`); without it, and for
+   * accesses another device model answered (`observe`), that is null.
+   */
+  blacklistRevision?: () => number;
   idleGapMs: number;
   /** Forensic mode: every log byte access is also its own port.access event. */
   logByteAccesses: boolean;
@@ -62,12 +68,17 @@ export class DeviceModelRecorder {
   /** While an access runs, what it causes (outcomes, lines) waits to be recorded after it. */
   private accessing = false;
   private caused: Array<() => void> = [];
+  /** The view's revision at a lookup made during the current access, until the access ends. */
+  private lookupRevision: number | null = null;
+  /** The last lookup's revision and the handshake it belongs to (the one open after its access). */
+  private answeredFrom: { handshake: number | null; revision: number } | null = null;
 
   constructor(
     private readonly options: RecorderOptions,
     private readonly sink: EventSink,
   ) {
     this.logByteAccesses = options.logByteAccesses;
+    const revisionOf = options.blacklistRevision;
     this.stamper = createEventStamper({
       host: options.host,
       dm: options.dm,
@@ -81,12 +92,20 @@ export class DeviceModelRecorder {
       {
         profile: options.profile,
         enforceBlacklist: options.enforceBlacklist,
-        blacklist: options.blacklist,
+        blacklist: revisionOf
+          ? this.lookupStamped(options.blacklist, revisionOf)
+          : options.blacklist,
         idleGapMs: options.idleGapMs,
       },
       {
-        handshake: (h) =>
-          this.after(() => this.emit('handshake.outcome', outcomeData(options.dm, h), h.endUs)),
+        handshake: (h) => {
+          // Taken now: an access that closes this handshake (idle gap) may look up for the next.
+          const revision =
+            this.answeredFrom?.handshake === h.handshakeId ? this.answeredFrom.revision : null;
+          this.after(() =>
+            this.emit('handshake.outcome', outcomeData(options.dm, h, revision), h.endUs),
+          );
+        },
         // The commonest: a line flushed by a log byte, recorded as it happens (no closure).
         logLine: (line) => {
           if (this.accessing) this.caused.push(() => this.emitLogLine(line));
@@ -129,6 +148,7 @@ export class DeviceModelRecorder {
       return this.session.access(op, port, size, value, timeUs);
     this.accessing = true;
     const response = this.session.access(op, port, size, value, timeUs);
+    if (this.lookupRevision !== null) this.noteLookup();
     this.recorded(op, port, size, value, response, timeUs);
     return response;
   }
@@ -161,6 +181,8 @@ export class DeviceModelRecorder {
   ): void {
     this.accessing = true;
     this.session.observe(op, port, size, value, response, timeUs);
+    // The device model that answered is not this one: its blacklist revision is unknown.
+    if (this.lookupRevision !== null) this.lookupRevision = this.answeredFrom = null;
     this.recorded(op, port, size, value, response, timeUs);
   }
 
@@ -208,6 +230,23 @@ export class DeviceModelRecorder {
     this.flushPendingLog();
     this.session.stop(timeUs);
     this.emit('dm.stopped', { reason, detail }, timeUs);
+  }
+
+  /** The lookup the device model makes at a build write, noting the revision it answered from. */
+  private lookupStamped(lookup: BlacklistLookup, revision: () => number): BlacklistLookup {
+    return (key) => {
+      this.lookupRevision = revision();
+      return lookup(key);
+    };
+  }
+
+  /**
+   * The lookup belongs to the handshake open once its access was tracked: the device model
+   * looks up before the tracker sees the access, which may first close an idle handshake.
+   */
+  private noteLookup(): void {
+    this.answeredFrom = { handshake: this.session.openHandshakeId, revision: this.lookupRevision! };
+    this.lookupRevision = null;
   }
 
   private after(record: () => void): void {
@@ -338,12 +377,17 @@ export function handshakeId(dm: string, ordinal: number): string {
   return `${dm}#${ordinal}`;
 }
 
-function outcomeData(dm: string, h: SessionHandshake): HandshakeOutcomeData {
+function outcomeData(
+  dm: string,
+  h: SessionHandshake,
+  blacklistRevision: number | null,
+): HandshakeOutcomeData {
   return {
     handshakeId: handshakeId(dm, h.handshakeId),
     ...handshakeOutcome(h),
     startTime: toEventTime(h.startUs),
     endTime: toEventTime(h.endUs),
     accessCount: h.accessCount,
+    blacklistRevision,
   };
 }

@@ -38,6 +38,8 @@ describe('dm tap: QEMU traces in each log-backend prefix style', () => {
         startTime: '1970-01-01T00:00:00.000049Z',
         endTime: '1970-01-01T00:00:00.000117Z',
         accessCount: 7,
+        // A tap answers nothing from a blacklist view: no revision.
+        blacklistRevision: null,
       },
     ]);
     expect(logTexts(events)).toEqual([
@@ -77,6 +79,8 @@ describe('dm tap: QEMU traces in each log-backend prefix style', () => {
         startTime: '2018-10-03T20:12:49.672533Z',
         endTime: '2018-10-03T20:12:49.672551Z',
         accessCount: 6,
+        // A tap answers nothing from a blacklist view: no revision.
+        blacklistRevision: null,
       },
     ]);
     expect(logTexts(events)).toEqual([]);

@@ -12,7 +12,7 @@ export interface BlacklistEntry {
   addedAt: string;
 }
 
-/** The current blacklist, folded from its change events. */
+/** The blacklist at one revision, folded from its change events. */
 export interface BlacklistState {
   revision: number;
   entries: ReadonlyMap<string, BlacklistEntry>;
@@ -22,8 +22,23 @@ export function initialState(): BlacklistState {
   return { revision: 0, entries: new Map() };
 }
 
-/** Applies one change. Events are facts: an add of a listed key or a remove of an absent one still moves the revision. */
+/**
+ * Whether `event` takes effect on `state`: the first event on the (single-partition) topic with
+ * a given revision wins; one whose revision is not above the state's is a void duplicate, the
+ * losing side of a race between two writers (see BlacklistWriter). Writers always propose the
+ * revision after the one they read, so a winner is exactly `state.revision + 1`; a higher one
+ * is accepted too, so an event a reader cannot decode (dead-lettered) leaves a gap, not a stall.
+ */
+export function applies(state: BlacklistState, event: BlacklistEvent): boolean {
+  return event.data.revision > state.revision;
+}
+
+/**
+ * Applies one change, or returns `state` itself for a void one (see `applies`). Applied events
+ * are facts: an add of a listed key or a remove of an absent one still moves the revision.
+ */
 export function evolve(state: BlacklistState, event: BlacklistEvent): BlacklistState {
+  if (!applies(state, event)) return state;
   const entries = new Map(state.entries);
   const { data } = event;
   switch (event.type) {
@@ -46,7 +61,7 @@ export function evolve(state: BlacklistState, event: BlacklistEvent): BlacklistS
       throw new Error(`unhandled blacklist event ${JSON.stringify(unknown)}`);
     }
   }
-  return { revision: Math.max(state.revision, data.revision), entries };
+  return { revision: data.revision, entries };
 }
 
 /**
@@ -55,10 +70,19 @@ export function evolve(state: BlacklistState, event: BlacklistEvent): BlacklistS
  */
 export class BlacklistView {
   private state = initialState();
+  /** Events that lost a revision race (see `applies`), seen but not applied. */
+  voided = 0;
   readonly lookup = (key: string): boolean => this.state.entries.has(key);
 
-  apply(event: BlacklistEvent): void {
-    this.state = evolve(this.state, event);
+  /** Applies the next event of the topic; false when it was void. */
+  apply(event: BlacklistEvent): boolean {
+    const next = evolve(this.state, event);
+    if (next === this.state) {
+      this.voided++;
+      return false;
+    }
+    this.state = next;
+    return true;
   }
 
   get revision(): number {

@@ -32,6 +32,8 @@ interface Member {
   options: SubscribeOptions;
   stopped: boolean;
   wake: (() => void) | null;
+  /** Next offset to deliver per partition, while this member owns the partitions. */
+  position: number[] | null;
 }
 
 const MAX_BATCH = 5_000;
@@ -118,16 +120,19 @@ export class InProcessBus implements Bus {
       group = { committed: topic.partitions.map(start), members: [] };
       topic.groups.set(options.groupId, group);
     }
-    const member: Member = { options, stopped: false, wake: null };
+    const member: Member = { options, stopped: false, wake: null, position: null };
     group.members.push(member);
     const state = group;
-    void this.run(topic, state, member);
+    const running = this.run(topic, state, member);
     return {
+      // Like Kafka's consumer: the batch in flight finishes (and commits) before stop resolves.
       stop: async () => {
         member.stopped = true;
         member.wake?.();
-        state.members.splice(state.members.indexOf(member), 1);
+        const index = state.members.indexOf(member);
+        if (index >= 0) state.members.splice(index, 1);
         state.members[0]?.wake?.();
+        await running;
       },
     };
   }
@@ -176,26 +181,41 @@ export class InProcessBus implements Bus {
 
   private async run(topic: Topic, group: GroupState, member: Member): Promise<void> {
     let retryMs = RETRY_MIN_MS;
+    const stale = () => member.stopped || this.closed || group.members[0] !== member;
     while (!member.stopped && !this.closed) {
       if (group.members[0] !== member) {
+        member.position = null;
         await this.sleepUntilWoken(member);
         continue;
       }
+      if (!member.position) {
+        // Owning the partitions now: read on from what the group committed, as Kafka does.
+        member.position = [...group.committed];
+        member.options.onAssignment?.(topic.partitions.map((_, p) => p));
+      }
+      const position = member.position;
       let progressOrRetry = false;
-      for (let p = 0; p < topic.partitions.length && !member.stopped; p++) {
+      for (let p = 0; p < topic.partitions.length && !stale(); p++) {
         const partition = topic.partitions[p]!;
-        const from = group.committed[p]! - partition.base;
+        const from = position[p]! - partition.base;
         if (from >= partition.records.length) continue;
         const records = partition.records.slice(from, from + MAX_BATCH);
         const highWatermark = String(partition.base + partition.records.length);
         try {
-          await member.options.onBatch({
+          const outcome = await member.options.onBatch({
             topic: topic.spec.topic,
             partition: p,
             records,
             highWatermark,
+            isStale: stale,
+            commit: async (offset) => this.commit(group, p, offset),
           });
-          group.committed[p] = Number(records[records.length - 1]!.offset) + 1;
+          const next = Number(records[records.length - 1]!.offset) + 1;
+          position[p] = next;
+          const commit = outcome ? outcome.commit : String(next);
+          // Commits name work the handler has finished, so a member that is draining may still
+          // commit; never backwards, though a member that took over may have moved on meanwhile.
+          if (commit !== null) this.commit(group, p, commit);
           retryMs = RETRY_MIN_MS;
         } catch {
           // Redeliver the same batch after a pause: the handler decides what is poison (DLQ).
@@ -207,6 +227,10 @@ export class InProcessBus implements Bus {
       this.release(topic);
       if (!progressOrRetry) await this.sleepUntilWoken(member);
     }
+  }
+
+  private commit(group: GroupState, partition: number, offset: string): void {
+    group.committed[partition] = Math.max(group.committed[partition]!, Number(offset));
   }
 
   private sleepUntilWoken(member: Member): Promise<void> {

@@ -62,6 +62,8 @@ const KAFKAJS_NOISE = [
   'The group coordinator is not available',
   'The coordinator is loading',
   'Limiting retries for the idempotent producer',
+  // A consumer's heartbeat during a rebalance (once per partition in flight): it rejoins.
+  'The group is rebalancing',
 ];
 
 function kafkajsLogCreator(log: (line: string) => void) {
@@ -165,6 +167,12 @@ export class KafkaBus implements Bus {
     const consumer: Consumer = this.kafka.consumer({
       groupId: options.groupId,
       allowAutoTopicCreation: false,
+      ...(options.maxBytesPerPartition === undefined
+        ? {}
+        : {
+            maxBytesPerPartition: options.maxBytesPerPartition,
+            maxBytes: Math.max(10 * 1024 * 1024, options.maxBytesPerPartition * 4),
+          }),
       ...(options.sessionTimeoutMs === undefined
         ? {}
         : {
@@ -173,35 +181,64 @@ export class KafkaBus implements Bus {
           }),
       retry: { retries: 5, restartOnFailure: async () => !this.stopping.has(consumer) },
     });
+    // Set when the group starts rebalancing, cleared by the next assignment: batches in flight
+    // meanwhile may belong to another member by the time they finish. A batch from before the
+    // latest assignment (another generation) is stale for good.
+    let rebalancing = false;
+    let generation = 0;
+    consumer.on(consumer.events.REBALANCING, () => {
+      rebalancing = true;
+    });
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      rebalancing = false;
+      generation++;
+      options.onAssignment?.(payload.memberAssignment[options.topic] ?? []);
+    });
     this.consumers.add(consumer);
     await consumer.connect();
     await consumer.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.partitionsConcurrently ?? 1,
       eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
-        const beat = setInterval(() => void heartbeat().catch(() => undefined), 1_000);
+        const batchGeneration = generation;
+        let lost = false;
+        const stale = () => lost || rebalancing || batchGeneration !== generation || isStale();
+        const beat = setInterval(
+          () =>
+            void heartbeat().catch((error: unknown) => {
+              if (isRebalanceError(error)) lost = true;
+            }),
+          1_000,
+        );
+        let outcome;
         try {
-          await options.onBatch({
+          outcome = await options.onBatch({
             topic: batch.topic,
             partition: batch.partition,
             highWatermark: batch.highWatermark,
             records: batch.messages.map(consumedRecord),
+            isStale: stale,
+            commit: (offset) =>
+              consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset }]),
           });
         } finally {
           clearInterval(beat);
         }
+        // A stale batch moves nothing: resolving it would move the fetch position of the next
+        // generation, whose reading starts over at the committed offsets.
+        if (stale()) return;
         const last = batch.messages[batch.messages.length - 1]!.offset;
         // Without auto-resolve kafkajs fetches from the last resolved offset: an unresolved
         // batch comes back at once, for ever (a caught-up consumer spun on its last batch).
+        // Resolving moves the fetch position only; kafkajs commits nothing itself (autoCommit off).
         resolveOffset(last);
+        const commit = outcome ? outcome.commit : (BigInt(last) + 1n).toString();
+        if (commit === null) return;
         await consumer.commitOffsets([
-          {
-            topic: batch.topic,
-            partition: batch.partition,
-            offset: (BigInt(last) + 1n).toString(),
-          },
+          { topic: batch.topic, partition: batch.partition, offset: commit },
         ]);
       },
     });
@@ -359,6 +396,17 @@ export class KafkaBus implements Bus {
     })();
     return this.admin;
   }
+}
+
+/** The coordinator's answers that mean this member's generation is over or ending. */
+function isRebalanceError(error: unknown): boolean {
+  const type = (error as { type?: unknown } | null)?.type;
+  return (
+    type === 'REBALANCE_IN_PROGRESS' ||
+    type === 'ILLEGAL_GENERATION' ||
+    type === 'UNKNOWN_MEMBER_ID' ||
+    type === 'NOT_COORDINATOR_FOR_GROUP'
+  );
 }
 
 /** kafkajs marks retriable protocol errors; its give-up error keeps the last one it saw. */

@@ -126,10 +126,16 @@ function readRanges(
       })
       .then(() => {
         // Seeks take effect as partitions are assigned; a partition with nothing to read waits
-        // at its end instead of being read from the beginning.
-        for (const [partition, { start, end }] of ranges) {
-          const offset = pending.has(partition) ? start : end;
-          consumer.seek({ topic, partition, offset: offset.toString() });
+        // at its end instead of being read from the beginning. A consumer that crashed while
+        // joining (e.g. "coordinator is loading" on a fresh broker) throws here: the scan fails
+        // (its caller retries), rather than leaving an unhandled rejection behind.
+        try {
+          for (const [partition, { start, end }] of ranges) {
+            const offset = pending.has(partition) ? start : end;
+            consumer.seek({ topic, partition, offset: offset.toString() });
+          }
+        } catch (err) {
+          reject(err);
         }
       }, reject);
   }).finally(() => clearInterval(watchdog));

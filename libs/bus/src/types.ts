@@ -20,6 +20,26 @@ export interface ConsumedBatch {
   records: ConsumedRecord[];
   /** Offset after the last record currently in the partition (the high watermark). */
   highWatermark: string;
+  /**
+   * True once this member may have lost the partition (a rebalance began, or the subscription is
+   * stopping): a handler that is still waiting (e.g. retrying a store) should give up, and must
+   * not start new work whose effects another member could repeat differently.
+   */
+  isStale(): boolean;
+  /**
+   * Commits `offset` (the next one to read) for this partition now, before the batch resolves:
+   * for a handler that stores a batch in several steps and acknowledges each.
+   */
+  commit(offset: string): Promise<void>;
+}
+
+/**
+ * What to commit after a batch: the offset of the next record to read (Kafka's convention), or
+ * null to commit nothing new. The records are not re-delivered either way while this member
+ * keeps the partition: a handler that holds records back keeps them itself.
+ */
+export interface BatchOutcome {
+  commit: string | null;
 }
 
 export interface SubscribeOptions {
@@ -34,10 +54,21 @@ export interface SubscribeOptions {
    */
   sessionTimeoutMs?: number;
   /**
-   * Called once per batch, never concurrently for one partition. The batch's offsets are
-   * committed only after it resolves; a rejection re-delivers the batch.
+   * Called once per batch, never concurrently for one partition. Resolving with nothing commits
+   * the offset after the batch's last record; resolving with a BatchOutcome commits exactly what
+   * it says. Nothing is committed before it resolves; a rejection re-delivers the batch.
    */
-  onBatch(batch: ConsumedBatch): Promise<void>;
+  onBatch(batch: ConsumedBatch): Promise<void | BatchOutcome>;
+  /**
+   * Called with the partitions this member owns after every (re)assignment, before their next
+   * batch. Every batch delivered before is void: reading resumes at the committed offsets, so a
+   * handler drops whatever it held back of them.
+   */
+  onAssignment?(partitions: readonly number[]): void;
+  /** kafkajs's partitionsConsumedConcurrently (default 1); the in-process bus ignores it. */
+  partitionsConcurrently?: number;
+  /** Most bytes fetched per partition per request (kafkajs's default 1 MiB). */
+  maxBytesPerPartition?: number;
 }
 
 export interface Subscription {

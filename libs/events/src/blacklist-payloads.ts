@@ -1,10 +1,10 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { BLACKLIST_ROOT } from '@magicport/protocol';
 
 /**
  * v1 payload of `blacklist.entry.added` / `blacklist.entry.removed` (topic
  * magicport.blacklist.v1). `key` is the xenstore path `/mh/driver-blacklist/{product}/{build}`
- * (build in decimal); `revision` is the blacklist's revision after this change, 1 for the first.
+ * (build in unsigned decimal,
+ * as `blacklistKey(product, build, 'spec')` of @magicport/protocol builds it); `revision` is the blacklist's revision after this change, 1 for the first.
  */
 export const BlacklistEntryChangeSchema = Type.Object(
   {
@@ -24,7 +24,3 @@ export const BlacklistEntryChangeSchema = Type.Object(
 );
 
 export type BlacklistEntryChange = Static<typeof BlacklistEntryChangeSchema>;
-
-export function blacklistKey(product: string, build: number): string {
-  return `${BLACKLIST_ROOT}/${product}/${build}`;
-}

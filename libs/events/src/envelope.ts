@@ -44,12 +44,27 @@ export const BLACKLIST_EVENT_TYPES: readonly BlacklistEventType[] = [
   'blacklist.entry.removed',
 ];
 
-interface EnvelopeFields<T extends string> {
+/**
+ * The version of each type's `data` that producers write today; readers upcast every older one
+ * to it (see event-catalog.ts). v2 of handshake.outcome added `blacklistRevision`.
+ */
+export const CURRENT_VERSIONS = {
+  'dm.started': 1,
+  'dm.stopped': 1,
+  'port.access': 1,
+  'handshake.outcome': 2,
+  'guest.log': 1,
+  'blacklist.entry.added': 1,
+  'blacklist.entry.removed': 1,
+} as const satisfies Record<EventType, number>;
+export type CurrentVersions = typeof CURRENT_VERSIONS;
+
+interface EnvelopeFields<T extends EventType> {
   /** `{dm}:{seq}`, the idempotency key. */
   id: string;
   type: T;
   /** Schema version of `data`; decoded events are always upcast to the current one. */
-  v: 1;
+  v: CurrentVersions[T];
   time: EventTime;
   /** The machine the producer runs on. */
   host: string;

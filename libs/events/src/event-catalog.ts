@@ -1,11 +1,15 @@
 import { BlacklistEntryChangeSchema } from './blacklist-payloads';
+import { CURRENT_VERSIONS as CURRENT } from './envelope';
 import { createEventRegistry, type EventKindSpec } from './event-registry';
 import {
   DmStartedSchema,
   DmStoppedSchema,
   GuestLogSchema,
   HandshakeOutcomeSchema,
+  HandshakeOutcomeV1Schema,
   PortAccessSchema,
+  type HandshakeOutcomeData,
+  type HandshakeOutcomeV1Data,
 } from './guest-payloads';
 import {
   blacklistEntryRule,
@@ -14,38 +18,60 @@ import {
   portAccessRule,
 } from './payload-rules';
 
-/** Every event type and every version ever written. v1 is the first, so nothing upcasts yet. */
+/** v1 outcomes did not record the blacklist revision the agent answered from: unknown. */
+function handshakeOutcomeV1ToV2(data: HandshakeOutcomeV1Data): HandshakeOutcomeData {
+  return { ...data, blacklistRevision: null };
+}
+
+/** Every event type and every version ever written, each older one with its upcast. */
 export const EVENT_KINDS: readonly EventKindSpec[] = [
-  { type: 'dm.started', envelope: 'guest', current: 1, versions: { 1: { data: DmStartedSchema } } },
-  { type: 'dm.stopped', envelope: 'guest', current: 1, versions: { 1: { data: DmStoppedSchema } } },
+  {
+    type: 'dm.started',
+    envelope: 'guest',
+    current: CURRENT['dm.started'],
+    versions: { 1: { data: DmStartedSchema } },
+  },
+  {
+    type: 'dm.stopped',
+    envelope: 'guest',
+    current: CURRENT['dm.stopped'],
+    versions: { 1: { data: DmStoppedSchema } },
+  },
   {
     type: 'port.access',
     envelope: 'guest',
-    current: 1,
+    current: CURRENT['port.access'],
     versions: { 1: { data: PortAccessSchema, refine: portAccessRule } },
   },
   {
     type: 'handshake.outcome',
     envelope: 'guest',
-    current: 1,
-    versions: { 1: { data: HandshakeOutcomeSchema, refine: handshakeOutcomeRule } },
+    current: CURRENT['handshake.outcome'],
+    versions: {
+      1: {
+        data: HandshakeOutcomeV1Schema,
+        refine: handshakeOutcomeRule,
+        upcast: handshakeOutcomeV1ToV2,
+      },
+      2: { data: HandshakeOutcomeSchema, refine: handshakeOutcomeRule },
+    },
   },
   {
     type: 'guest.log',
     envelope: 'guest',
-    current: 1,
+    current: CURRENT['guest.log'],
     versions: { 1: { data: GuestLogSchema, refine: guestLogRule } },
   },
   {
     type: 'blacklist.entry.added',
     envelope: 'blacklist',
-    current: 1,
+    current: CURRENT['blacklist.entry.added'],
     versions: { 1: { data: BlacklistEntryChangeSchema, refine: blacklistEntryRule } },
   },
   {
     type: 'blacklist.entry.removed',
     envelope: 'blacklist',
-    current: 1,
+    current: CURRENT['blacklist.entry.removed'],
     versions: { 1: { data: BlacklistEntryChangeSchema, refine: blacklistEntryRule } },
   },
 ];

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { HandshakeOutcome } from '@magicport/protocol';
 import { EVENT_TIME_PATTERN } from './event-time';
 
-/** v1 payloads of the guest events (topic magicport.events.v1). */
+/** Payloads of the guest events (topic magicport.events.v1): v1 of each, v2 of handshake.outcome. */
 
 /** `description` doubles as the "expected" text of a pattern breach (see schema-check.ts). */
 export const EventTimeSchema = Type.String({
@@ -69,7 +69,8 @@ export const PortAccessSchema = closed({
   response: nullable(uint(0xffffffff)),
 });
 
-export const HandshakeOutcomeSchema = closed({
+/** The fields of handshake.outcome v1: the protocol's outcome (DESIGN §4) plus the event's own. */
+const handshakeOutcomeV1Fields = {
   handshakeId: HandshakeIdSchema,
   result: Type.Union([
     Type.Literal('unplugged'),
@@ -101,6 +102,20 @@ export const HandshakeOutcomeSchema = closed({
   endTime: EventTimeSchema,
   /** Accesses that belong to the handshake (its log byte accesses included). */
   accessCount: uint(Number.MAX_SAFE_INTEGER),
+};
+
+/** v1 of handshake.outcome, as agents wrote it before they recorded the blacklist revision. */
+export const HandshakeOutcomeV1Schema = closed(handshakeOutcomeV1Fields);
+
+/**
+ * handshake.outcome v2 (current): v1 plus `blacklistRevision`, the revision of the blacklist
+ * view the agent answered the handshake's blacklist lookup from; null when no lookup was made
+ * (no build write, a profile that never looks up, a tapped device model that answered itself)
+ * and for v1 events (revision unknown).
+ */
+export const HandshakeOutcomeSchema = closed({
+  ...handshakeOutcomeV1Fields,
+  blacklistRevision: nullable(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
 });
 
 /** A guest line holds at most 4095 bytes (the device models' buffer): 5460 base64 characters. */
@@ -147,6 +162,7 @@ export type DmStarted = Static<typeof DmStartedSchema>;
 export type DmStopped = Static<typeof DmStoppedSchema>;
 export type PortAccessData = Static<typeof PortAccessSchema>;
 export type HandshakeOutcomeData = Static<typeof HandshakeOutcomeSchema>;
+export type HandshakeOutcomeV1Data = Static<typeof HandshakeOutcomeV1Schema>;
 export type GuestLogData = Static<typeof GuestLogSchema>;
 export type GuestLogAttribution = NonNullable<GuestLogData['attribution']>;
 
@@ -155,10 +171,11 @@ export function guestLogAttribution(data: Pick<GuestLogData, 'attribution'>): Gu
   return data.attribution ?? 'guest';
 }
 
-// The payload must stay exactly the protocol's outcome plus the event's own fields.
+// The payload must stay exactly the protocol's outcome plus the event's own fields (the
+// blacklist revision is the agent's, not the protocol's: a transcript run has no revision).
 type OutcomeOnly = Omit<
   HandshakeOutcomeData,
-  'handshakeId' | 'startTime' | 'endTime' | 'accessCount'
+  'handshakeId' | 'startTime' | 'endTime' | 'accessCount' | 'blacklistRevision'
 >;
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const outcomeMatchesProtocol: Same<OutcomeOnly, HandshakeOutcome> = true;

@@ -1,4 +1,5 @@
-import { blacklistKey, type BlacklistEntryChange } from './blacklist-payloads';
+import { blacklistKey, productNumber } from '@magicport/protocol';
+import type { BlacklistEntryChange } from './blacklist-payloads';
 import { eventTimeToMicros } from './event-time';
 import { decodeLogBytes } from './guest-log-bytes';
 import {
@@ -27,7 +28,10 @@ export function portAccessRule(data: PortAccessData): FieldError | null {
   return null;
 }
 
-export function handshakeOutcomeRule(data: HandshakeOutcomeData): FieldError | null {
+/** Both versions: v1 and v2 differ only in `blacklistRevision`. */
+export function handshakeOutcomeRule(
+  data: Pick<HandshakeOutcomeData, 'startTime' | 'endTime'>,
+): FieldError | null {
   return timeOrder(data.startTime, data.endTime, 'startTime', 'endTime');
 }
 
@@ -63,7 +67,11 @@ export function guestLogRule(data: GuestLogData): FieldError | null {
 }
 
 export function blacklistEntryRule(data: BlacklistEntryChange): FieldError | null {
-  const key = blacklistKey(data.product, data.build);
+  const product = productNumber(data.product);
+  if (product === null)
+    return { path: '/data/product', reason: `is not a registered product name: "${data.product}"` };
+  // The spec profile's key: every registered product, the build in unsigned decimal.
+  const key = blacklistKey(product, data.build, 'spec')!;
   return data.key === key
     ? null
     : { path: '/data/key', reason: `must be "${key}", got "${data.key}"` };

@@ -3,7 +3,6 @@ import {
   EVENT_TIME_END_MICROS,
   MAX_DOMID,
   MAX_LOG_LINE_BYTES,
-  blacklistKey,
   createBlacklistStamper,
   createEventStamper,
   encodeLogBytes,
@@ -16,6 +15,7 @@ import {
   type MagicportEvent,
   type PortAccessData,
 } from '@magicport/events';
+import { blacklistKey, PRODUCTS } from '@magicport/protocol';
 
 /** fast-check arbitraries of valid events: every field anywhere in its allowed range. */
 
@@ -78,6 +78,7 @@ const outcome: fc.Arbitrary<HandshakeOutcomeData> = rec({
   startTime: fc.constant(''),
   endTime: fc.constant(''),
   accessCount: uint(Number.MAX_SAFE_INTEGER),
+  blacklistRevision: fc.option(uint(Number.MAX_SAFE_INTEGER)),
 }).chain((o) => timeRange.map(([startTime, endTime]) => ({ ...o, startTime, endTime })));
 
 const logLine: fc.Arbitrary<GuestLogData> = fc
@@ -179,7 +180,8 @@ export const blacklistEvent: fc.Arbitrary<BlacklistEvent> = fc
   .tuple(
     stream,
     fc.constantFrom('blacklist.entry.added' as const, 'blacklist.entry.removed' as const),
-    fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/),
+    // Only registered products have a blacklist key.
+    fc.constantFrom(...PRODUCTS.keys()),
     uint(0xffffffff),
     rec({
       actor: text(256, 1),
@@ -190,7 +192,12 @@ export const blacklistEvent: fc.Arbitrary<BlacklistEvent> = fc
   .map(([s, type, product, build, change]) =>
     createBlacklistStamper({ host: s.host, dm: s.dm, nextSeq: s.nextSeq }).stamp(
       type,
-      { product, build, key: blacklistKey(product, build), ...change },
+      {
+        product: PRODUCTS.get(product)!,
+        build,
+        key: blacklistKey(product, build, 'spec')!,
+        ...change,
+      },
       s.time,
     ),
   );

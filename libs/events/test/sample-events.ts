@@ -63,6 +63,7 @@ export function sampleGuestEvents(): GuestEvent[] {
       startTime: '2026-03-01T12:00:00.000010Z',
       endTime: '2026-03-01T12:00:00.000020Z',
       accessCount: 6,
+      blacklistRevision: 4,
     }),
     stamper.stamp('guest.log', {
       text: guestLogText(line),

@@ -4,9 +4,11 @@ import {
   EVENT_KINDS,
   createEventCodec,
   createEventRegistry,
+  decodeEvent,
+  encodeEvent,
   type EventVersionSpec,
 } from '@magicport/events';
-import { guestStamper } from './sample-events';
+import { guestStamper, sampleGuestEvents } from './sample-events';
 
 /**
  * TEST FIXTURE, not a real schema: a hypothetical v0 of port.access that said `dir: 'r' | 'w'`
@@ -138,5 +140,63 @@ describe('registry definition errors', () => {
       versions: { 1: portAccessV1 },
     };
     expect(() => createEventRegistry([kind, kind])).toThrow('event type t is registered twice');
+  });
+});
+
+describe('handshake.outcome: v1 (no blacklist revision) and v2', () => {
+  const v2 = () => sampleGuestEvents().find((e) => e.type === 'handshake.outcome')!;
+  /** The same outcome as a v1 agent wrote it: no blacklistRevision field, `v: 1`. */
+  function v1Json(): string {
+    const { blacklistRevision: _omitted, ...data } = v2().data;
+    return JSON.stringify({ ...v2(), v: 1, data });
+  }
+
+  it('producers write v2, with the revision', () => {
+    const event = v2();
+    expect([event.v, event.data.blacklistRevision]).toEqual([2, 4]);
+    expect(encodeEvent(event).toString()).toContain('"type":"handshake.outcome","v":2,');
+    expect(encodeEvent(event).toString()).toMatch(/,"accessCount":6,"blacklistRevision":4}}$/);
+  });
+
+  it('a v2 event round-trips exactly', () => {
+    expect(decodeEvent(encodeEvent(v2()))).toStrictEqual({ ok: true, event: v2() });
+  });
+
+  it('a v1 event reads as v2 with the revision unknown (null)', () => {
+    expect(decodeEvent(v1Json())).toStrictEqual({
+      ok: true,
+      event: { ...v2(), v: 2, data: { ...v2().data, blacklistRevision: null } },
+    });
+  });
+
+  it('a v1 event is checked against v1: it never had a revision field', () => {
+    const withRevision = JSON.stringify({ ...JSON.parse(v1Json()), data: v2().data });
+    expect(decodeEvent(withRevision)).toStrictEqual({
+      ok: false,
+      code: 'invalid-payload',
+      reason: '/data/blacklistRevision: is not allowed',
+    });
+  });
+
+  it('a v2 event must say its revision, null when there was none', () => {
+    const { blacklistRevision: _omitted, ...data } = v2().data;
+    expect(decodeEvent(JSON.stringify({ ...v2(), data }))).toStrictEqual({
+      ok: false,
+      code: 'invalid-payload',
+      reason: '/data/blacklistRevision: is required',
+    });
+    const negative = { ...v2(), data: { ...v2().data, blacklistRevision: -1 } };
+    expect(decodeEvent(JSON.stringify(negative))).toMatchObject({
+      ok: false,
+      code: 'invalid-payload',
+    });
+  });
+
+  it('a v3 nobody wrote yet goes the unknown-version (DLQ) way', () => {
+    expect(decodeEvent(JSON.stringify({ ...v2(), v: 3 }))).toStrictEqual({
+      ok: false,
+      code: 'unknown-version',
+      reason: 'unknown version 3 of event type "handshake.outcome" (known: 1, 2)',
+    });
   });
 });

@@ -284,6 +284,24 @@ const cases: [string, unknown, DecodeErrorCode, string][] = [
     'invalid-payload',
     '/data/product: Expected a product name: 1-64 of [A-Za-z0-9._+-], not starting with a symbol, got "a/b"',
   ],
+  [
+    'product nobody registered (no key the device model would look up)',
+    broken(blacklistAdd, (e) => {
+      e.data.product = 'windows';
+      e.data.key = '/mh/driver-blacklist/windows/590080';
+    }),
+    'invalid-payload',
+    '/data/product: is not a registered product name: "windows"',
+  ],
+  [
+    'a build of 2^31 keyed the way qemu-traditional prints it',
+    broken(blacklistAdd, (e) => {
+      e.data.build = 0xffffffff;
+      e.data.key = '/mh/driver-blacklist/xensource-windows/-1';
+    }),
+    'invalid-payload',
+    '/data/key: must be "/mh/driver-blacklist/xensource-windows/4294967295", got "/mh/driver-blacklist/xensource-windows/-1"',
+  ],
 ];
 
 describe('validation names the breach precisely', () => {

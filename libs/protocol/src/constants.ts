@@ -32,4 +32,10 @@ export function productName(product: number): string | null {
   return PRODUCTS.get(product) ?? null;
 }
 
+/** The registered number of a product name as xenstore spells it, or null for an unknown name. */
+export function productNumber(name: string): number | null {
+  for (const [number, known] of PRODUCTS) if (known === name) return number;
+  return null;
+}
+
 export const BLACKLIST_ROOT = '/mh/driver-blacklist';

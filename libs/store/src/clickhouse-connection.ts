@@ -6,6 +6,7 @@ import {
   type ClickHouseClient,
   type ClickHouseSettings,
 } from '@clickhouse/client';
+import { stringifyRows } from './pre-encoded-rows';
 import type { EmbeddedStoreConfig, ServerStoreConfig } from './store-config';
 import { StoreOpenError } from './store-errors';
 
@@ -33,6 +34,8 @@ export const PINNED_SETTINGS: ClickHouseSettings = {
 // would print each retried attempt a second time.
 const QUIET = { level: ClickHouseLogLevel.OFF };
 
+const JSON_HANDLING = { parse: JSON.parse, stringify: stringifyRows };
+
 type ClientConnection = NonNullable<Parameters<typeof createClient>[0]>['connection'];
 
 export function connectServer(config: ServerStoreConfig, database: string): ClickHouseClient {
@@ -44,6 +47,7 @@ export function connectServer(config: ServerStoreConfig, database: string): Clic
     clickhouse_settings: PINNED_SETTINGS,
     application: 'magicport',
     log: QUIET,
+    json: JSON_HANDLING,
   });
 }
 
@@ -60,6 +64,11 @@ export async function connectEmbedded(config: EmbeddedStoreConfig): Promise<Clic
     mkdirSync(config.path, { recursive: true });
     connection = createChdbConnection({ path: config.path });
   } catch (err) {
+    const explained = explainEmbeddedOpenFailure(config.path, err);
+    if (!explained.message.startsWith('cannot open embedded ClickHouse')) throw explained;
+    // Two processes opening one path at once: the loser's error can be a bare "Failed to create
+    // connection" while the winner has locked the status file but not yet written its pid.
+    await new Promise((resolve) => setTimeout(resolve, 250));
     throw explainEmbeddedOpenFailure(config.path, err);
   }
   return createClient({
@@ -68,6 +77,7 @@ export async function connectEmbedded(config: EmbeddedStoreConfig): Promise<Clic
     connection: connection as unknown as ClientConnection,
     clickhouse_settings: PINNED_SETTINGS,
     log: QUIET,
+    json: JSON_HANDLING,
   });
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { insertTarget } from './insert-target';
+import { PreEncodedRows } from './pre-encoded-rows';
 import { StoreError, type FailureKind, type StoreOperation } from './store-errors';
 import { DEFAULT_RETRY, RetryExhausted, withRetry, type RetryPolicy } from './transient-retry';
 
@@ -15,6 +16,8 @@ export interface CallOptions {
 export interface InsertOptions extends CallOptions {
   /** Same token, same rows: ClickHouse stores them once (tables need a dedup window). */
   dedupToken?: string;
+  /** Insert into these columns only (required to fill EPHEMERAL columns). */
+  columns?: readonly string[];
 }
 
 /** The one way into ClickHouse, identical for a server and for embedded chDB. */
@@ -31,6 +34,11 @@ export interface ClickHouseStore {
   ): Promise<T[]>;
   command(sql: string, params?: QueryParams, options?: CallOptions): Promise<void>;
   insert(table: string, rows: readonly object[], options?: InsertOptions): Promise<void>;
+  /**
+   * Inserts JSONEachRow text as it is (one JSON object per line): for callers that write their
+   * rows' JSON themselves, which costs about half of what the client's JSON.stringify does.
+   */
+  insertJsonEachRow(table: string, body: string, options?: InsertOptions): Promise<void>;
   /** Resolves when ClickHouse answers a query; rejects with a StoreError otherwise. */
   ping(): Promise<void>;
   version(): Promise<string>;
@@ -93,7 +101,7 @@ export class ClientStore implements ClickHouseStore {
   }
 
   async insert(table: string, rows: readonly object[], options: InsertOptions = {}): Promise<void> {
-    const target = insertTarget(table, options.dedupToken);
+    const target = insertTarget(table, options.dedupToken, options.columns);
     if (rows.length === 0) return;
     // With a token a repeat is deduplicated, so it is safe after an ambiguous failure.
     const retryOn = options.dedupToken === undefined ? UNSENT_ONLY : ANY_TRANSIENT;
@@ -101,6 +109,21 @@ export class ClientStore implements ClickHouseStore {
       await this.client.insert({
         table: target,
         values: rows as object[],
+        format: 'JSONEachRow',
+        query_id: queryId(options.tag),
+      });
+    });
+  }
+
+  async insertJsonEachRow(table: string, body: string, options: InsertOptions = {}): Promise<void> {
+    const target = insertTarget(table, options.dedupToken, options.columns);
+    if (body.length === 0) return;
+    const retryOn = options.dedupToken === undefined ? UNSENT_ONLY : ANY_TRANSIENT;
+    await this.run('insert', target, options.tag, retryOn, async () => {
+      await this.client.insert({
+        table: target,
+        // The client appends the newline after the last row.
+        values: [new PreEncodedRows(body)],
         format: 'JSONEachRow',
         query_id: queryId(options.tag),
       });

@@ -39,13 +39,34 @@ function percentEncode(char: string): string {
   ).join('');
 }
 
+const COLUMN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 /**
- * The `table` argument for the client's insert. Per-insert settings go in the statement:
- * passed as per-call client settings, chDB applies them with SET and they leak into every later
- * call of the same connection (a leaked token silently drops the next, different insert).
+ * The `table` argument for the client's insert: the table, an optional column list (needed to
+ * fill EPHEMERAL columns, which a bare INSERT does not list) and the per-insert settings.
+ * Per-insert settings go in the statement: passed as per-call client settings, chDB applies
+ * them with SET and they leak into every later call of the same connection (a leaked token
+ * silently drops the next, different insert). With a token, dependent materialized views
+ * deduplicate the block too, so a retried batch is counted once in the views.
  */
-export function insertTarget(table: string, dedupToken?: string): string {
+export function insertTarget(
+  table: string,
+  dedupToken?: string,
+  columns?: readonly string[],
+): string {
   assertTableName(table);
-  if (dedupToken === undefined) return table;
-  return `${table} SETTINGS insert_deduplication_token = '${sanitizeDedupToken(dedupToken)}'`;
+  let target = table;
+  if (columns !== undefined && columns.length > 0) {
+    for (const column of columns) {
+      if (!COLUMN_NAME.test(column)) {
+        throw new TypeError(`invalid column name ${JSON.stringify(column)}`);
+      }
+    }
+    target += ` (${columns.join(', ')})`;
+  }
+  if (dedupToken === undefined) return target;
+  return (
+    `${target} SETTINGS insert_deduplication_token = '${sanitizeDedupToken(dedupToken)}', ` +
+    'deduplicate_blocks_in_dependent_materialized_views = 1'
+  );
 }

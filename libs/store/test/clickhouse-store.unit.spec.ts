@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { describe, expect, it } from 'vitest';
-import { ClientStore, StoreError } from '@magicport/store';
+import { ClientStore, StoreError, stringifyRows } from '@magicport/store';
 
 type Call = { method: string; params: Record<string, unknown> };
 
@@ -53,9 +53,31 @@ describe('ClientStore retry policy per operation', () => {
     const { calls, client } = flakyClient(reset, 2);
     await storeOver(client).insert('t', [{ a: 1 }], { dedupToken: 'p-0-5' });
     expect(calls.map((c) => c.params.table)).toEqual(
-      Array(3).fill("t SETTINGS insert_deduplication_token = 'p-0-5'"),
+      Array(3).fill(
+        "t SETTINGS insert_deduplication_token = 'p-0-5', " +
+          'deduplicate_blocks_in_dependent_materialized_views = 1',
+      ),
     );
     expect(calls.every((c) => c.params.clickhouse_settings === undefined)).toBe(true);
+  });
+
+  it('repeats a pre-encoded insert with a token: same statement, same body, every time', async () => {
+    const { calls, client } = flakyClient(reset, 2);
+    const body = '{"a":1}\n{"a":2}';
+    await storeOver(client).insertJsonEachRow('guest_logs', body, {
+      dedupToken: 'p-0-5',
+      columns: ['a'],
+    });
+    expect(calls.map((c) => c.params.table)).toEqual(
+      Array(3).fill(
+        "guest_logs (a) SETTINGS insert_deduplication_token = 'p-0-5', " +
+          'deduplicate_blocks_in_dependent_materialized_views = 1',
+      ),
+    );
+    // What the client's json.stringify hook (stringifyRows) sends for the values.
+    const sent = calls.map((c) => (c.params.values as unknown[]).map(stringifyRows).join(''));
+    expect(sent).toEqual([body, body, body]);
+    expect(stringifyRows({ a: 1 })).toBe('{"a":1}');
   });
 
   it('repeats any call the server never received', async () => {

@@ -56,7 +56,19 @@ describe('insertTarget', () => {
 
   it('puts the token in the statement, never in per-call settings', () => {
     expect(insertTarget('magicport.handshakes', "t-0-'9")).toBe(
-      "magicport.handshakes SETTINGS insert_deduplication_token = 't-0-%279'",
+      "magicport.handshakes SETTINGS insert_deduplication_token = 't-0-%279', " +
+        'deduplicate_blocks_in_dependent_materialized_views = 1',
+    );
+  });
+
+  it('puts a column list before the settings', () => {
+    expect(insertTarget('guest_logs', 'tok', ['vm', 'bytes_base64'])).toBe(
+      "guest_logs (vm, bytes_base64) SETTINGS insert_deduplication_token = 'tok', " +
+        'deduplicate_blocks_in_dependent_materialized_views = 1',
+    );
+    expect(insertTarget('guest_logs', undefined, ['vm'])).toBe('guest_logs (vm)');
+    expect(() => insertTarget('guest_logs', 'tok', ['vm) SETTINGS x = (1'])).toThrow(
+      /invalid column name/,
     );
   });
 

@@ -1,11 +1,5 @@
-import { decide, evolve, type BlacklistView } from '@magicport/blacklist';
+import { BlacklistCommandError, BlacklistWriter, type BlacklistView } from '@magicport/blacklist';
 import type { Bus } from '@magicport/bus';
-import {
-  BLACKLIST_TOPIC,
-  createBlacklistStamper,
-  encodeEvent,
-  recordKeyOf,
-} from '@magicport/events';
 
 /** Entries a simulated fleet runs against, so every profile's blacklist behaviour shows up. */
 export const SIMULATED_BLACKLIST = [
@@ -24,9 +18,10 @@ export const SIMULATED_BLACKLIST = [
 ] as const;
 
 /**
- * Publishes the simulated blacklist entries that are not listed yet, as `actor`, and resolves
- * once `view` has applied them; returns how many it added. The stream id is unique to this
- * writer run, so event ids never collide.
+ * Adds the simulated blacklist entries that are not listed yet, as `actor`, through a
+ * BlacklistWriter (so a concurrent writer never shares a revision with them), and resolves once
+ * `view` has applied them; returns how many it added. The stream id is unique to this writer
+ * run, so event ids never collide.
  */
 export async function seedSimulatedBlacklist(
   bus: Bus,
@@ -34,25 +29,24 @@ export async function seedSimulatedBlacklist(
   writer: { host: string; stream: string; actor: string },
   timeoutMs = 30_000,
 ): Promise<number> {
-  const stamper = createBlacklistStamper({ host: writer.host, dm: writer.stream });
-  let state = view.current;
-  const records = [];
+  const blacklist = new BlacklistWriter(bus, { host: writer.host, stream: writer.stream });
+  let added = 0;
+  let revision = 0;
   for (const entry of SIMULATED_BLACKLIST) {
-    const key = `/mh/driver-blacklist/${entry.product}/${entry.build}`;
-    if (state.entries.has(key)) continue;
-    const change = decide({ kind: 'add', ...entry, actor: writer.actor }, state);
-    const event = stamper.stamp(change.type, change.data);
-    state = evolve(state, event);
-    records.push({ key: recordKeyOf(event), value: encodeEvent(event) });
+    try {
+      const result = await blacklist.execute({ kind: 'add', ...entry, actor: writer.actor });
+      revision = result.event.data.revision;
+      added++;
+    } catch (err) {
+      // Listed already (by an earlier run, or another writer just now): nothing to add.
+      if (!(err instanceof BlacklistCommandError && err.code === 'already-listed')) throw err;
+    }
   }
-  await bus.publish(BLACKLIST_TOPIC, records);
   const deadline = Date.now() + timeoutMs;
-  while (view.revision < state.revision) {
+  while (view.revision < revision) {
     if (Date.now() > deadline)
-      throw new Error(
-        `blacklist view did not reach revision ${state.revision} within ${timeoutMs} ms`,
-      );
+      throw new Error(`blacklist view did not reach revision ${revision} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 10));
   }
-  return records.length;
+  return added;
 }

@@ -1,0 +1,3 @@
+export * from './view-catalog';
+export * from './view-rebuild';
+export * from './view-check';

@@ -1,0 +1,208 @@
+/**
+ * kill -9 of `magicport serve` at random moments, five times, while it ingests >= 200,000
+ * simulated events; restarted each time. At the end the raw tables hold exactly the manifest's
+ * events (per type), no (dm, seq) twice, and every report view equals its recomputation from the
+ * raw tables. The control runs the same with the dedup tokens switched off and shows duplicates.
+ */
+import { randomInt } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { EVENTS_TOPIC } from '@magicport/events';
+import { openStore } from '@magicport/store';
+import type { FleetManifest } from '../../apps/device-model/src/simulate';
+import '../setup/provided-context';
+import { committedOffsets, storedCounts, testKafkaClient } from '../support/ingest-fixtures';
+import { killLeftoverServers, spawnServe } from '../support/ingest-server';
+import { viewsAndRecomputations } from '../support/ingest-views';
+import {
+  buildCli,
+  eventsEndOffsets,
+  randomSeed,
+  runCli,
+  simulateArgs,
+  simulatedDms,
+  waitFor,
+  type SimulateRun,
+} from '../support/recorder';
+
+const brokers = inject('kafkaBrokers');
+const KILLS = 5;
+/** Past the five, kill on until one kill has left a stored but uncommitted range behind. */
+const MAX_KILLS = 20;
+let dir: string;
+let run: Required<SimulateRun>;
+let manifest: FleetManifest;
+/** The events topic's end offsets before the run: the ingest groups start there. */
+let startOffsets: Map<number, bigint>;
+
+beforeAll(async () => {
+  await buildCli();
+  dir = await mkdtemp(join(tmpdir(), 'magicport-ingest-crash-'));
+  run = {
+    seed: randomSeed(),
+    hosts: 40,
+    guests: 8_000,
+    boots: 2,
+    brokers,
+    journal: join(dir, 'journal'),
+    manifest: join(dir, 'manifest.json'),
+  };
+  startOffsets = await eventsEndOffsets(brokers);
+  const sim = await runCli([...simulateArgs(run), '--no-blacklist'], 240_000);
+  expect(sim.code, sim.stderr).toBe(0);
+  manifest = JSON.parse(await readFile(run.manifest, 'utf8')) as FleetManifest;
+  expect(manifest.totalEvents).toBeGreaterThanOrEqual(200_000);
+}, 300_000);
+afterEach(killLeftoverServers);
+afterAll(async () => {
+  if (dir && !process.env.MAGICPORT_TEST_INGEST_LOG)
+    await rm(dir, { recursive: true, force: true });
+});
+
+async function startGroupAt(group: string, offsets: Map<number, bigint>): Promise<void> {
+  const admin = testKafkaClient(brokers.split(',')).admin();
+  await admin.connect();
+  try {
+    await admin.setOffsets({
+      groupId: group,
+      topic: EVENTS_TOPIC,
+      partitions: [...offsets].map(([partition, offset]) => ({
+        partition,
+        offset: String(offset),
+      })),
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Rows in the raw tables at or past the group's committed offset of their partition. */
+async function storedBeyondCommitted(chPath: string, group: string): Promise<number> {
+  const committed = await committedOffsets(brokers.split(','), group, EVENTS_TOPIC);
+  const store = await openStore({ mode: 'embedded', path: chPath, database: 'magicport' });
+  try {
+    let rows = 0;
+    for (const [partition, offset] of committed) {
+      const [row] = await store.query<{ n: string }>(
+        `SELECT count() AS n FROM merge(currentDatabase(), '^(dm_instances|port_accesses|handshakes|guest_logs)$')
+         WHERE _topic = {topic:String} AND _partition = {partition:UInt32} AND _offset >= {offset:UInt64}`,
+        { topic: EVENTS_TOPIC, partition, offset: String(offset < 0n ? 0n : offset) },
+      );
+      rows += Number(row?.n ?? 0);
+    }
+    return rows;
+  } finally {
+    await store.close();
+  }
+}
+
+/** Sum of the group's committed offsets over the events topic. */
+async function committedTotal(group: string): Promise<bigint> {
+  const committed = await committedOffsets(brokers.split(','), group, EVENTS_TOPIC);
+  return [...committed.values()].reduce((a, b) => a + (b > 0n ? b : 0n), 0n);
+}
+
+async function crashAndRecover(label: string, dedup: boolean) {
+  const group = `ingest-crash-${label}-${randomSeed()}`;
+  const chPath = join(dir, `ch-${label}`);
+  const args = ['--brokers', brokers, '--clickhouse-path', chPath, '--port', '0', '--group', group];
+  const env = {
+    MAGICPORT_KAFKA_SESSION_TIMEOUT_MS: '6000',
+    MAGICPORT_INGEST_MAX_RANGE_ROWS: '5000',
+    MAGICPORT_INGEST_DEDUP: dedup ? '1' : '0',
+  };
+  // The events topic is shared with every other test: this group reads from where the run began.
+  await startGroupAt(group, startOffsets);
+  const ends = await eventsEndOffsets(brokers);
+  const endTotal = [...ends.values()].reduce((a, b) => a + b, 0n);
+  const startTotal = [...startOffsets.values()].reduce((a, b) => a + b, 0n);
+  const kills: string[] = [];
+  const began = Date.now();
+  // A kill in the window between a range's first insert and its commit is what the dedup
+  // tokens are for: keep killing (up to MAX_KILLS) until one has landed there.
+  let windowHits = 0;
+  for (let kill = 0; kill < KILLS || (windowHits === 0 && kill < MAX_KILLS); kill++) {
+    const server = spawnServe(args, env);
+    await server.listening;
+    const before = await committedTotal(group);
+    // Most kills land mid-ingest (after this run made progress), some during start-up.
+    if (randomInt(0, 4) > 0) {
+      await waitFor(
+        'progress',
+        async () => {
+          const now = await committedTotal(group);
+          return now > before || now >= endTotal;
+        },
+        60_000,
+        50,
+      );
+      await new Promise((r) => setTimeout(r, randomInt(20, 400)));
+    } else {
+      await new Promise((r) => setTimeout(r, randomInt(0, 1_500)));
+    }
+    server.child.kill('SIGKILL');
+    await server.exited;
+    if (process.env.MAGICPORT_TEST_INGEST_LOG)
+      await writeFile(join(dir, `serve-${label}-${kill}.log`), server.stderr());
+    const done = (await committedTotal(group)) - startTotal;
+    const uncommitted = await storedBeyondCommitted(chPath, group);
+    if (uncommitted > 0) windowHits++;
+    kills.push(`${done}/${endTotal - startTotal}+${uncommitted}@${Date.now() - began}ms`);
+  }
+  const last = spawnServe(args, env);
+  await last.listening;
+  if (process.env.MAGICPORT_TEST_INGEST_LOG)
+    console.log(label, 'last server started', Date.now() - began);
+  try {
+    await waitFor(
+      'every partition committed to its end',
+      async () => {
+        const committed = await committedOffsets(brokers.split(','), group, EVENTS_TOPIC);
+        return [...ends].every(([p, end]) => (committed.get(p) ?? -1n) >= end);
+      },
+      180_000,
+      250,
+    );
+  } finally {
+    if (process.env.MAGICPORT_TEST_INGEST_LOG)
+      await writeFile(join(dir, `serve-${label}-last.log`), last.stderr());
+  }
+  if (process.env.MAGICPORT_TEST_INGEST_LOG)
+    console.log(label, kills.join(' '), Date.now() - began);
+  last.child.kill('SIGTERM');
+  const lastExit = await last.exited;
+  if (process.env.MAGICPORT_TEST_INGEST_LOG)
+    await writeFile(join(dir, `serve-${label}-last.log`), last.stderr());
+  expect(lastExit.code, last.stderr().slice(-2000)).toBe(0);
+  const store = await openStore({ mode: 'embedded', path: chPath, database: 'magicport' });
+  try {
+    const stored = await storedCounts(store, [...simulatedDms(run)]);
+    const views = await viewsAndRecomputations(store);
+    return { stored, views, kills, windowHits };
+  } finally {
+    await store.close();
+  }
+}
+
+describe('ingest through kill -9', () => {
+  it(`stores every event exactly once through ${KILLS} kills, views included`, async () => {
+    const { stored, views, kills, windowHits } = await crashAndRecover('tokens', true);
+    // committed/end+stored-but-uncommitted rows at each kill: at least one kill hit the window.
+    expect(kills.length, kills.join(' ')).toBeGreaterThanOrEqual(KILLS);
+    expect(windowHits, kills.join(' ')).toBeGreaterThan(0);
+    expect(stored.byType).toEqual(manifest.eventsByType);
+    expect(stored.duplicates).toBe(0);
+    for (const [name, { view, raw }] of Object.entries(views)) {
+      expect(view.length, name).toBeGreaterThan(0);
+      expect(view, name).toEqual(raw);
+    }
+  }, 600_000);
+
+  it('control: without the dedup tokens the same kills leave duplicates', async () => {
+    const { stored, windowHits, kills } = await crashAndRecover('no-tokens', false);
+    expect(windowHits, kills.join(' ')).toBeGreaterThan(0);
+    expect(stored.duplicates).toBeGreaterThan(0);
+  }, 600_000);
+});
