@@ -26,6 +26,8 @@ describe('magicport up', () => {
     const exit = await runCli([...args, '--exit-when-ingested'], 120_000);
     expect(exit.code, exit.stderr).toBe(0);
     expect(exit.stdout).toMatch(/^magicport is up: http:\/\/127\.0\.0\.1:\d+ /);
+    // Into a pipe: no colour escapes (the summary table is for a person only at a terminal).
+    expect(exit.stdout).not.toContain('\x1b[');
     const events = Number(
       /([\d,]+) events recorded and ingested/.exec(exit.stdout)?.[1]?.replace(/,/g, ''),
     );

@@ -1,10 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
+import { blacklistCommand } from './commands/blacklist';
 import { dmCommand } from './commands/dm-tap';
+import { fleetCommand } from './commands/fleet';
+import { logsCommand } from './commands/logs';
 import { helpCommand } from './commands/help';
 import { migrateCommand } from './commands/migrate';
 import { rebuildCommand } from './commands/rebuild';
+import { replayCommand } from './commands/replay';
 import { serveCommand } from './commands/serve';
 import { simulateCommand } from './commands/simulate';
 import { transcriptCommand } from './commands/transcript';
@@ -25,7 +29,11 @@ export function buildProgram(): Command {
     .addCommand(serveCommand())
     .addCommand(simulateCommand())
     .addCommand(transcriptCommand())
-    .addCommand(upCommand());
+    .addCommand(upCommand())
+    .addCommand(fleetCommand())
+    .addCommand(blacklistCommand())
+    .addCommand(replayCommand())
+    .addCommand(logsCommand());
   return program.addCommand(helpCommand(program));
 }
 

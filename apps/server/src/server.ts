@@ -70,10 +70,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       },
     );
     const runtime = new ServerRuntime(store, bus, ingest, metrics, () => migrationStatus(store));
-    const app = await NestFactory.create(AppModule.register(runtime), {
-      logger: new NestPinoLogger(logger),
-      abortOnError: false,
-    });
+    const app = await NestFactory.create(
+      AppModule.register(runtime, { config: config.api, log: logger }),
+      {
+        logger: new NestPinoLogger(logger),
+        abortOnError: false,
+      },
+    );
     await app.listen(config.http.port, config.http.host);
     const url = (await app.getUrl()).replace('[::1]', 'localhost');
     logger.info(

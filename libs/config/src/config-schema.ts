@@ -31,6 +31,15 @@ export interface MagicportConfig {
     /** Dedup tokens on inserts; off only to show what they prevent (the crash test's control). */
     dedup: boolean;
   };
+  api: {
+    /** `name:sha256hex` entries (see @magicport/blacklist parseTokens); empty = every write refused. */
+    blacklistTokens: string;
+    /** Whether reads are open or need a bearer token like writes. */
+    reads: 'open' | 'token';
+    /** Limits every API query carries in its SQL. */
+    queryTimeoutSeconds: number;
+    queryMaxMemoryBytes: number;
+  };
 }
 
 /** The environment variables the loader reads, with what each one expects. */
@@ -51,6 +60,11 @@ export const CONFIG_KEYS = {
   MAGICPORT_MIGRATE: '0 or 1',
   MAGICPORT_KAFKA_SESSION_TIMEOUT_MS: 'an integer from 6000 to 300000',
   MAGICPORT_INGEST_DEDUP: '1, or 0 for the crash test control only',
+  MAGICPORT_BLACKLIST_TOKENS:
+    'name:sha256hex entries separated by commas (write tokens, stored as hashes)',
+  MAGICPORT_API_READS: 'open or token',
+  MAGICPORT_QUERY_TIMEOUT_S: 'an integer from 1 to 3600 (seconds per API query)',
+  MAGICPORT_QUERY_MAX_MEMORY_MB: 'an integer from 16 to 1048576 (MiB per API query)',
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;

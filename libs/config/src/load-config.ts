@@ -119,6 +119,13 @@ export function loadConfig(
       sessionTimeoutMs: integer('MAGICPORT_KAFKA_SESSION_TIMEOUT_MS', 6_000, 300_000, 30_000),
       dedup: oneOf('MAGICPORT_INGEST_DEDUP', ['0', '1'], '1') === '1',
     },
+    api: {
+      blacklistTokens: read('MAGICPORT_BLACKLIST_TOKENS').value ?? '',
+      reads: oneOf('MAGICPORT_API_READS', ['open', 'token'], 'open'),
+      queryTimeoutSeconds: integer('MAGICPORT_QUERY_TIMEOUT_S', 1, 3600, 10),
+      queryMaxMemoryBytes:
+        integer('MAGICPORT_QUERY_MAX_MEMORY_MB', 16, 1_048_576, 1024) * 1024 * 1024,
+    },
   };
   const store = loadStore(env, options, problems);
   if (problems.length > 0 || !store) throw new ConfigError(problems);

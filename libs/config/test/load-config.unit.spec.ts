@@ -28,7 +28,31 @@ describe('loadConfig', () => {
         sessionTimeoutMs: 30_000,
         dedup: true,
       },
+      api: {
+        blacklistTokens: '',
+        reads: 'open',
+        queryTimeoutSeconds: 10,
+        queryMaxMemoryBytes: 1024 * 1024 * 1024,
+      },
     });
+  });
+
+  it('reads the API keys and names the bad ones', () => {
+    const config = loadConfig({
+      MAGICPORT_BLACKLIST_TOKENS: 'ci:abc',
+      MAGICPORT_API_READS: 'token',
+      MAGICPORT_QUERY_TIMEOUT_S: '3',
+      MAGICPORT_QUERY_MAX_MEMORY_MB: '64',
+    });
+    expect(config.api).toEqual({
+      blacklistTokens: 'ci:abc',
+      reads: 'token',
+      queryTimeoutSeconds: 3,
+      queryMaxMemoryBytes: 64 * 1024 * 1024,
+    });
+    expect(() =>
+      loadConfig({ MAGICPORT_API_READS: 'closed', MAGICPORT_QUERY_TIMEOUT_S: '0' }),
+    ).toThrow(/MAGICPORT_API_READS: expected open or token[\s\S]*MAGICPORT_QUERY_TIMEOUT_S/);
   });
 
   it('reads every key', () => {

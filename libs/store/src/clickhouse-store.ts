@@ -11,6 +11,8 @@ export type QueryParams = Record<string, unknown>;
 export interface CallOptions {
   /** Names the call in errors and (on a server) in system.query_log's query_id. */
   tag?: string;
+  /** Overrides the store's retry policy for this call (e.g. one attempt for a query under a time limit). */
+  retry?: RetryPolicy;
 }
 
 export interface InsertOptions extends CallOptions {
@@ -78,7 +80,7 @@ export class ClientStore implements ClickHouseStore {
     options: CallOptions = {},
   ): Promise<T[]> {
     // Reads are idempotent: any transient failure is worth another try.
-    return this.run('query', sql, options.tag, ANY_TRANSIENT, async () => {
+    return this.run('query', sql, options.tag, ANY_TRANSIENT, options.retry, async () => {
       const result = await this.client.query({
         query: sql,
         query_params: params,
@@ -91,7 +93,7 @@ export class ClientStore implements ClickHouseStore {
 
   async command(sql: string, params: QueryParams = {}, options: CallOptions = {}): Promise<void> {
     // A command that may have run (DDL, mutation) is not repeated blindly.
-    await this.run('command', sql, options.tag, UNSENT_ONLY, async () => {
+    await this.run('command', sql, options.tag, UNSENT_ONLY, undefined, async () => {
       await this.client.command({
         query: sql,
         query_params: params,
@@ -105,7 +107,7 @@ export class ClientStore implements ClickHouseStore {
     if (rows.length === 0) return;
     // With a token a repeat is deduplicated, so it is safe after an ambiguous failure.
     const retryOn = options.dedupToken === undefined ? UNSENT_ONLY : ANY_TRANSIENT;
-    await this.run('insert', target, options.tag, retryOn, async () => {
+    await this.run('insert', target, options.tag, retryOn, undefined, async () => {
       await this.client.insert({
         table: target,
         values: rows as object[],
@@ -119,7 +121,7 @@ export class ClientStore implements ClickHouseStore {
     const target = insertTarget(table, options.dedupToken, options.columns);
     if (body.length === 0) return;
     const retryOn = options.dedupToken === undefined ? UNSENT_ONLY : ANY_TRANSIENT;
-    await this.run('insert', target, options.tag, retryOn, async () => {
+    await this.run('insert', target, options.tag, retryOn, undefined, async () => {
       await this.client.insert({
         table: target,
         // The client appends the newline after the last row.
@@ -131,7 +133,7 @@ export class ClientStore implements ClickHouseStore {
   }
 
   async ping(): Promise<void> {
-    await this.run('ping', 'SELECT 1', undefined, new Set(), async () => {
+    await this.run('ping', 'SELECT 1', undefined, new Set(), undefined, async () => {
       const result = await this.client.ping({ select: true });
       if (!result.success) throw result.error;
     });
@@ -166,6 +168,7 @@ export class ClientStore implements ClickHouseStore {
     statement: string,
     tag: string | undefined,
     retryOn: ReadonlySet<FailureKind>,
+    policy: RetryPolicy | undefined,
     call: () => Promise<T>,
   ): Promise<T> {
     if (this.closed) {
@@ -175,7 +178,7 @@ export class ClientStore implements ClickHouseStore {
       );
     }
     try {
-      return await withRetry(call, { policy: this.retry, retryOn });
+      return await withRetry(call, { policy: policy ?? this.retry, retryOn });
     } catch (err) {
       const exhausted = err instanceof RetryExhausted ? err : new RetryExhausted(1, err);
       throw new StoreError(

@@ -84,7 +84,10 @@ function tapCommand(): Command {
       '--brokers <list>',
       'Kafka bootstrap servers (default: $KAFKA_BROKERS; none = in-process)',
     )
-    .option('--journal <dir>', 'agent journal directory (default ./.magicport/agent-journal)')
+    .option(
+      '--journal <dir>',
+      'agent journal directory (default ./.magicport/agent-journal/<source>: one per --dm, or per file and guest)',
+    )
     .option(
       '--dm <id>',
       'event stream id (default: derived from host, vm and the file, so a re-tap resumes)',

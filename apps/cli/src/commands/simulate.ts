@@ -77,7 +77,10 @@ export function simulateCommand(): Command {
       '--brokers <list>',
       'Kafka bootstrap servers host:port[,...] (default: $KAFKA_BROKERS; none = in-process)',
     )
-    .option('--journal <dir>', 'agent journal directory (default ./.magicport/agent-journal)')
+    .option(
+      '--journal <dir>',
+      'agent journal directory (default ./.magicport/agent-journal/<source>: one per simulated seed)',
+    )
     .option('--manifest <file>', 'write the ground-truth manifest (JSON) to this file')
     .option('--no-blacklist', 'do not add the simulated blacklist entries')
     .option(

@@ -12,6 +12,7 @@ import { createLogger, startServer, type RunningServer } from '@magicport/server
 import { RAW_TABLES, type ClickHouseStore } from '@magicport/store';
 import { configFlags } from '../config-flags';
 import { untilSignal } from '../signals';
+import { colourFor, tableStyle } from '../output';
 
 interface UpFlags {
   fleet: boolean;
@@ -131,7 +132,10 @@ async function untilIngested(bus: InProcessBus, server: RunningServer): Promise<
 }
 
 async function tableSummary(store: ClickHouseStore): Promise<string> {
-  const table = new Table({ head: ['table', 'rows'] });
+  const table = new Table({
+    head: ['table', 'rows'],
+    style: tableStyle(colourFor(process.stdout)),
+  });
   for (const name of RAW_TABLES) {
     const rows = await store.query<{ n: string }>(`SELECT count() AS n FROM ${name} FINAL`);
     table.push([name, Number(rows[0]?.n ?? 0).toLocaleString('en-US')]);

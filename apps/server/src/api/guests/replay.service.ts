@@ -1,0 +1,238 @@
+import {
+  blacklistKey,
+  logLineAccesses,
+  productNumber,
+  replay,
+  type HandshakeOutcome,
+  type ProfileName,
+  type RecordedAccess,
+  type Width,
+} from '@magicport/protocol';
+import type { BlacklistState } from '@magicport/blacklist';
+import {
+  bootInstances,
+  bootRecording,
+  guestHandshakes,
+  type RecordedHandshakeRow,
+} from '@magicport/store';
+import { ApiContext } from '../api-context';
+import { badRequest, notFound } from '../api-problem';
+
+export interface ReplayRequest {
+  vm: string;
+  boot?: number;
+  handshake?: string;
+  profile?: ProfileName;
+  enforce?: boolean;
+  blacklist?: 'recorded' | 'current' | 'as-of' | 'given';
+  asOf?: number;
+  keys?: string;
+  timelineLimit?: number;
+}
+
+const OUTCOME_KEYS = [
+  'result',
+  'protocolVersion',
+  'product',
+  'build',
+  'blacklisted',
+  'blacklistKey',
+  'mask',
+  'maskWrites',
+  'unplug',
+  'unplugApplied',
+  'violations',
+] as const;
+
+/**
+ * Replay of one boot from what ClickHouse holds: its port accesses plus the log-byte accesses
+ * rebuilt from its guest.log events, run through libs/protocol's replay under the recorded
+ * device-model settings or a what-if profile / enforcement / blacklist.
+ */
+export async function replayBoot(api: ApiContext, q: ReplayRequest) {
+  const { boot, selected } = await chooseBoot(api, q);
+  const instances = await bootInstances(api.store, { vm: q.vm, boot }, api.limits);
+  const recordedAll = await guestHandshakes(
+    api.store,
+    { vm: q.vm, boot, limit: 100_000 },
+    api.limits,
+  );
+  const dm = selected?.dm ?? recordedAll[0]?.dm ?? instances[0]?.dm;
+  if (dm === undefined) throw notFound(`guest ${q.vm} has no recorded boot ${boot}`);
+  const instance = instances.find((i) => i.dm === dm);
+  const recorded = recordedAll.filter((h) => h.dm === dm);
+  const recording = await bootRecording(api.store, { vm: q.vm, boot, dm }, api.limits);
+
+  const accesses = mergeAccesses(recording, instance?.logByteAccesses ?? false);
+  const profile = q.profile ?? ((instance?.profile ?? 'spec') as ProfileName);
+  const enforceBlacklist = q.enforce ?? instance?.enforceBlacklist ?? false;
+  const blacklist = await blacklistFor(api, q, recorded);
+  const result = replay(
+    { accesses, outcomes: recorded.map(outcomeOf) },
+    {
+      profile,
+      enforceBlacklist,
+      blacklist: (key) => blacklist.keys.has(key),
+      ...(instance ? { idleGapMs: instance.idleGapMs } : {}),
+    },
+  );
+  const limit = q.timelineLimit ?? 5000;
+  const index = selected ? recorded.findIndex((h) => h.handshakeId === selected.handshakeId) : -1;
+  return {
+    vm: q.vm,
+    boot,
+    dm,
+    host: instance?.host ?? recorded[0]?.host ?? '',
+    profile,
+    enforceBlacklist,
+    blacklist: {
+      mode: blacklist.mode,
+      revision: blacklist.revision,
+      keys: [...blacklist.keys].sort(),
+    },
+    handshake: index >= 0 ? index : null,
+    recorded,
+    replayed: result.outcomes.map(outcomeOf),
+    matches: result.differences.length === 0,
+    differences: result.differences,
+    accesses: accesses.length,
+    timeline: result.timeline.slice(0, limit).map((e) => ({
+      index: e.index,
+      time: isoOfUs(e.t),
+      op: e.op,
+      port: e.port,
+      size: e.size,
+      value: e.value,
+      response: e.response,
+      recordedResponse: e.recordedResponse,
+      meaning: e.meaning,
+      handshake: e.handshakeId,
+      phase: e.phase,
+    })),
+    timelineTruncated: result.timeline.length > limit,
+  };
+}
+
+async function chooseBoot(
+  api: ApiContext,
+  q: ReplayRequest,
+): Promise<{ boot: number; selected: RecordedHandshakeRow | null }> {
+  if (q.handshake !== undefined) {
+    const [found] = await guestHandshakes(
+      api.store,
+      { vm: q.vm, handshakeId: q.handshake, limit: 1 },
+      api.limits,
+    );
+    if (!found)
+      throw notFound(`guest ${q.vm} has no handshake ${JSON.stringify(q.handshake.slice(0, 160))}`);
+    if (q.boot !== undefined && q.boot !== found.boot)
+      throw badRequest(`handshake ${q.handshake} is in boot ${found.boot}, not ${q.boot}`);
+    return { boot: found.boot, selected: found };
+  }
+  if (q.boot !== undefined) return { boot: q.boot, selected: null };
+  const all = await guestHandshakes(api.store, { vm: q.vm, limit: 100_000 }, api.limits);
+  const last = all[all.length - 1];
+  if (!last)
+    throw notFound(
+      `guest ${q.vm} has no recorded handshake; give --boot to replay a boot without one`,
+    );
+  return { boot: last.boot, selected: null };
+}
+
+function mergeAccesses(
+  recording: Awaited<ReturnType<typeof bootRecording>>,
+  logBytesRecorded: boolean,
+): RecordedAccess[] {
+  // Sorted by time; at equal times by seq, a line's bytes just before the line's own event.
+  const keyed: { t: number; seq: number; access: RecordedAccess }[] = recording.accesses.map(
+    (a) => ({
+      t: a.t,
+      seq: a.seq,
+      access: {
+        op: a.op,
+        port: a.port,
+        size: a.size as Width,
+        t: a.t,
+        ...(a.value !== null ? { value: a.value } : {}),
+        ...(a.response !== null ? { response: a.response } : {}),
+      },
+    }),
+  );
+  if (!logBytesRecorded) {
+    for (const line of recording.logLines) {
+      const wire =
+        line.trigger === null
+          ? line.bytes
+          : Buffer.concat([line.bytes, Buffer.from([line.trigger])]);
+      const bytes = logLineAccesses({
+        wireBytes: wire.subarray(0, line.accessCount),
+        firstUs: line.firstUs,
+        lastUs: line.lastUs,
+      });
+      bytes.forEach((access, i) =>
+        keyed.push({ t: access.t, seq: line.seq - 1 + i / (bytes.length + 1), access }),
+      );
+    }
+  }
+  keyed.sort((a, b) => a.t - b.t || a.seq - b.seq);
+  return keyed.map((k) => k.access);
+}
+
+async function blacklistFor(api: ApiContext, q: ReplayRequest, recorded: RecordedHandshakeRow[]) {
+  const mode =
+    q.blacklist ?? (q.asOf !== undefined ? 'as-of' : q.keys !== undefined ? 'given' : 'recorded');
+  if (mode === 'recorded') {
+    const keys = new Set(
+      recorded.filter((h) => h.blacklisted && h.blacklistKey).map((h) => h.blacklistKey!),
+    );
+    const revisions = recorded
+      .map((h) => h.blacklistRevision)
+      .filter((r): r is number => r !== null);
+    return { mode, revision: revisions.length ? Math.max(...revisions) : null, keys };
+  }
+  if (mode === 'given') {
+    if (q.keys === undefined)
+      throw badRequest('keys: blacklist=given needs keys (comma-separated)', { parameter: 'keys' });
+    const keys = q.keys
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean);
+    const bad = keys.find((k) => !/^\/mh\/driver-blacklist\/[^/\s]{1,64}\/-?\d{1,10}$/.test(k));
+    if (bad !== undefined)
+      throw badRequest(
+        `keys: ${JSON.stringify(bad.slice(0, 80))} is not a key like /mh/driver-blacklist/linux/1`,
+        { parameter: 'keys' },
+      );
+    return { mode, revision: null, keys: new Set(keys) };
+  }
+  const history = await api.blacklist.read();
+  let state: BlacklistState = history.current;
+  if (mode === 'as-of') {
+    if (q.asOf === undefined)
+      throw badRequest('asOf: blacklist=as-of needs asOf (a revision)', { parameter: 'asOf' });
+    if (q.asOf > history.revision)
+      throw badRequest(
+        `asOf: the blacklist is at revision ${history.revision}; ${q.asOf} does not exist yet`,
+        { parameter: 'asOf' },
+      );
+    state = history.asOf(q.asOf);
+  }
+  const keys = new Set<string>();
+  for (const entry of state.entries.values()) {
+    keys.add(entry.key);
+    const number = productNumber(entry.product);
+    const traditional =
+      number === null ? null : blacklistKey(number, entry.build, 'qemu-traditional');
+    if (traditional) keys.add(traditional);
+  }
+  return { mode, revision: state.revision, keys };
+}
+
+function outcomeOf(h: HandshakeOutcome | RecordedHandshakeRow): HandshakeOutcome {
+  return Object.fromEntries(OUTCOME_KEYS.map((k) => [k, h[k]])) as unknown as HandshakeOutcome;
+}
+
+function isoOfUs(us: number): string {
+  const ms = Math.floor(us / 1000);
+  return `${new Date(ms).toISOString().slice(0, 19)}.${String(us % 1_000_000).padStart(6, '0')}Z`;
+}

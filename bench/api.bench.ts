@@ -1,0 +1,184 @@
+/**
+ * The REST API's read paths on embedded chDB with 1M handshakes, 10M port accesses and 10M
+ * guest log lines (generated in the engine with INSERT ... SELECT FROM numbers(), so the report
+ * views fill as on ingest): p50/p95 through HTTP beside the same report query called directly
+ * on the store (the difference is what the API costs: validation, JSON, HTTP).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InProcessBus } from '@magicport/bus';
+import { loadConfig } from '@magicport/config';
+import { createLogger, startServer } from '@magicport/server';
+import {
+  blacklistHits,
+  blacklistHitSummary,
+  bootRecording,
+  DEFAULT_API_QUERY_LIMITS,
+  fleetBuilds,
+  guestLogs,
+  migrate,
+  openStore,
+  type ClickHouseStore,
+} from '@magicport/store';
+import type { Benchmark, Measurement } from './harness';
+
+const GUESTS = 20_000;
+const HANDSHAKES = 1_000_000;
+const ACCESSES = 10_000_000;
+const LOG_LINES = 10_000_000;
+const SAMPLES = 40;
+const VM = (n: string) =>
+  `toUUID(concat('00000000-0000-4000-8000-', leftPad(toString(${n} % ${GUESTS}), 12, '0')))`;
+const T0 = "toDateTime64('2026-11-01 00:00:00', 6, 'UTC')";
+
+async function fill(store: ClickHouseStore): Promise<void> {
+  await store.command(`INSERT INTO handshakes (dm, seq, vm, domid, boot, host, time, handshake_id, result,
+      protocol_version, product_number, product_name, build, blacklisted, blacklist_key, blacklist_revision,
+      mask, mask_writes, unplug_applied, violations, start_time, end_time, access_count, _topic, _partition, _offset)
+    SELECT concat('dm-', toString(number % ${GUESTS})), intDiv(number, ${GUESTS}), ${VM('number')}, 1,
+      intDiv(number, ${GUESTS}), concat('host-', toString(number % 200)), ${T0} + toIntervalSecond(number * 2),
+      concat('hs-', toString(number)),
+      if(number % 50 = 0, 'blacklisted', if(number % 97 = 0, 'blacklist-ignored', 'unplugged')),
+      1, 1 + number % 5, ['xensource-windows', 'gplpv-windows', 'linux', 'xenserver-windows-v7.0+', 'xenserver-windows-v7.2+'][1 + number % 5],
+      number % 40, number % 50 = 0 OR number % 97 = 0,
+      if(number % 50 = 0 OR number % 97 = 0, concat('/mh/driver-blacklist/x/', toString(number % 40)), NULL),
+      if(number % 50 = 0 OR number % 97 = 0, 1, NULL), 3, [3], number % 50 != 0, [],
+      ${T0} + toIntervalSecond(number * 2), ${T0} + toIntervalSecond(number * 2), 10, 'bench', 0, number
+    FROM numbers(${HANDSHAKES}) SETTINGS max_memory_usage = 4000000000`);
+  await store.command(`INSERT INTO port_accesses (dm, seq, vm, domid, boot, host, time, op, port, size, value, response, _topic, _partition, _offset)
+    SELECT concat('dm-', toString(intDiv(number, 10) % ${GUESTS})), number, ${VM('intDiv(number, 10)')}, 1,
+      intDiv(intDiv(number, 10), ${GUESTS}), 'host-1', ${T0} + toIntervalMillisecond(number * 200),
+      if(number % 10 < 3, 'in', 'out'), 16, 2, if(number % 10 < 3, NULL, 3), if(number % 10 < 3, 18898, NULL), 'bench', 0, number
+    FROM numbers(${ACCESSES}) SETTINGS max_memory_usage = 4000000000`);
+  await store.command(`INSERT INTO guest_logs (dm, seq, vm, domid, boot, host, time, text, bytes, truncated, trigger,
+      dropped_before, throttled_ms, access_count, first_time, last_time, handshake_id, _topic, _partition, _offset)
+    SELECT concat('dm-', toString(number % ${GUESTS})), number, ${VM('number')}, 1, 0, concat('host-', toString(number % 200)),
+      ${T0} + toIntervalMillisecond(number * 200),
+      concat('xenbus: device ', toString(number), if(number % 1000000 = 7, ' rare-needle', ' connected')),
+      concat('xenbus: device ', toString(number)), false, 10, 0, 0, 20,
+      ${T0} + toIntervalMillisecond(number * 200), ${T0} + toIntervalMillisecond(number * 200), NULL, 'bench', 0, number
+    FROM numbers(${LOG_LINES}) SETTINGS max_memory_usage = 4000000000`);
+}
+
+async function timeIt(
+  samples: number,
+  call: () => Promise<unknown>,
+): Promise<{ p50: number; p95: number }> {
+  await call(); // warm
+  const ms: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const t = process.hrtime.bigint();
+    await call();
+    ms.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  ms.sort((a, b) => a - b);
+  return {
+    p50: ms[Math.floor(ms.length * 0.5)]!,
+    p95: ms[Math.min(ms.length - 1, Math.floor(ms.length * 0.95))]!,
+  };
+}
+
+async function get(url: string): Promise<void> {
+  const response = await fetch(url);
+  if (response.status !== 200)
+    throw new Error(`${url}: ${response.status} ${await response.text()}`);
+  await response.arrayBuffer();
+}
+
+const benchmark: Benchmark = {
+  name: 'api',
+  async run(): Promise<Measurement[]> {
+    const dir = await mkdtemp(join(tmpdir(), 'magicport-bench-api-'));
+    const store = await openStore({ mode: 'embedded', path: dir, database: 'magicport' });
+    try {
+      await migrate(store, () => undefined);
+      const filled = process.hrtime.bigint();
+      await fill(store);
+      const fillSeconds = Number(process.hrtime.bigint() - filled) / 1e9;
+      const config = loadConfig({
+        MAGICPORT_HTTP_PORT: '0',
+        MAGICPORT_LOG_LEVEL: 'error',
+        MAGICPORT_CLICKHOUSE_PATH: dir,
+      });
+      const server = await startServer({
+        config,
+        logger: createLogger(config.log),
+        bus: new InProcessBus(),
+        store,
+      });
+      const limits = DEFAULT_API_QUERY_LIMITS;
+      const vm = '00000000-0000-4000-8000-000000001234';
+      const allTime = { from: '1970-01-01 00:00:00.000000', to: '2299-12-31 00:00:00.000000' };
+      const month = { from: '2026-11-01 00:00:00.000000', to: '2026-12-01 00:00:00.000000' };
+      const cases: {
+        name: string;
+        target: number;
+        http: string;
+        direct: () => Promise<unknown>;
+      }[] = [
+        {
+          name: 'fleet builds (all time)',
+          target: 50,
+          http: '/api/v1/fleet/builds',
+          direct: () => fleetBuilds(store, { ...allTime, limit: 101 }, limits),
+        },
+        {
+          name: "one guest's replay (boot 0)",
+          target: 50,
+          http: `/api/v1/guests/${vm}/replay?boot=0`,
+          direct: () => bootRecording(store, { vm, boot: 0, dm: 'dm-1234' }, limits),
+        },
+        {
+          name: 'blacklist hits over 30 days (first page)',
+          target: 100,
+          http: '/api/v1/blacklist/hits?from=2026-11-01&to=2026-12-01',
+          direct: () => blacklistHits(store, { ...month, limit: 101 }, limits),
+        },
+        {
+          name: 'blacklist hit summary over 30 days',
+          target: 100,
+          http: '/api/v1/blacklist/hits/summary?from=2026-11-01&to=2026-12-01',
+          direct: () =>
+            blacklistHitSummary(store, { fromDay: '2026-11-01', toDay: '2026-12-01' }, limits),
+        },
+        {
+          name: 'log search over 10M lines (rare needle, 30 days)',
+          target: 200,
+          http: '/api/v1/logs/search?q=rare-needle&from=2026-11-01&to=2026-12-01',
+          direct: () => guestLogs(store, { ...month, contains: 'rare-needle', limit: 101 }, limits),
+        },
+      ];
+      const out: Measurement[] = [
+        {
+          name: 'fill (1M handshakes, 10M port accesses, 10M log lines, views)',
+          value: fillSeconds,
+          unit: 's',
+        },
+      ];
+      for (const c of cases) {
+        const http = await timeIt(SAMPLES, () => get(`${server.url}${c.http}`));
+        const direct = await timeIt(SAMPLES, c.direct);
+        out.push({
+          name: `${c.name}: HTTP p50`,
+          value: http.p50,
+          unit: 'ms',
+          detail: `target <= ${c.target} ms; p95 ${http.p95.toFixed(1)} ms`,
+        });
+        out.push({
+          name: `${c.name}: direct p50`,
+          value: direct.p50,
+          unit: 'ms',
+          detail: `p95 ${direct.p95.toFixed(1)} ms`,
+        });
+      }
+      await server.close();
+      return out;
+    } finally {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+};
+
+export default benchmark;
