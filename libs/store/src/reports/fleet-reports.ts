@@ -1,4 +1,4 @@
-import type { ClickHouseStore } from '../../clickhouse-store';
+import type { ClickHouseStore } from '../clickhouse-store';
 import { isoTime, limitedQuery, n64, Where, type ApiQueryLimits } from './api-query';
 
 /** A time range [from, to) as ClickHouse DateTime64(6) text (`2026-03-01 00:00:00.000000`). */
