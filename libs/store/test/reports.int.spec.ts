@@ -18,6 +18,7 @@ import {
 } from '@magicport/store';
 import { openTestClickHouse, type TestClickHouse } from '../../../test/support/clickhouse';
 import { DAY1, DAY2, at, fleetEvents, iso, loadEvents, vm } from './report-fleet';
+import { guestStamper, logData } from './store-samples';
 
 // The one set of report queries (src/reports), the ones the REST API serves, against the
 // hand-built fleet of report-fleet.ts whose answers are worked out there by hand.
@@ -85,7 +86,11 @@ describe('fleet reports', () => {
     expect(await fleetBuilds(store, { ...DAYS, limit: 100 }, L)).toEqual(expected);
     const raw = { from: '2026-03-01 00:00:00.000001', to: '2026-03-03 00:00:00.000000' };
     expect(await fleetBuilds(store, { ...raw, limit: 100 }, L)).toEqual(expected);
-    const page = await fleetBuilds(store, { ...DAYS, limit: 2, after: { product: 3, build: 1 } }, L);
+    const page = await fleetBuilds(
+      store,
+      { ...DAYS, limit: 2, after: { product: 3, build: 1 } },
+      L,
+    );
     expect(page.map((b) => [b.product, b.build])).toEqual([
       [3, 2],
       [0x1234, 7],
@@ -156,7 +161,11 @@ describe('fleet reports', () => {
       [vm(5), 'host-c', 'no-unplug'],
     ]);
     expect(rows[1]!.latest).toBeNull();
-    expect(rows[2]!.latest).toMatchObject({ product: 0x1234, build: 7, lastSeen: iso(at(DAY2, 7)) });
+    expect(rows[2]!.latest).toMatchObject({
+      product: 0x1234,
+      build: 7,
+      lastSeen: iso(at(DAY2, 7)),
+    });
     const paged = await emulatedGuests(store, { limit: 2 }, L);
     const rest = await emulatedGuests(store, { limit: 2, afterVm: paged.at(-1)!.vm }, L);
     expect([...paged, ...rest].map((g) => g.vm)).toEqual(rows.map((g) => g.vm));
@@ -237,7 +246,14 @@ describe('blacklist reports', () => {
     const linux = { product: 3, productName: 'linux', build: 1 };
     const linuxCounts = { hits: 1, honoured: 1, ignored: 0, unplugApplied: 0, guests: 1, hosts: 1 };
     const windows = { product: 1, productName: 'xensource-windows', build: 590080 };
-    const windowsCounts = { hits: 1, honoured: 0, ignored: 1, unplugApplied: 1, guests: 1, hosts: 1 };
+    const windowsCounts = {
+      hits: 1,
+      honoured: 0,
+      ignored: 1,
+      unplugApplied: 1,
+      guests: 1,
+      hosts: 1,
+    };
     expect(summary).toEqual({
       days: [
         { day: '2026-03-01', ...linux, ...linuxCounts },
@@ -328,6 +344,7 @@ describe('replay and logs', () => {
         droppedBefore: 0,
         throttledMs: 0,
         handshakeId: 'dm-g1:1',
+        attribution: 'guest',
       },
       {
         time: iso(at(DAY1, 1) + 60),
@@ -341,6 +358,7 @@ describe('replay and logs', () => {
         droppedBefore: 4,
         throttledMs: 12.5,
         handshakeId: null,
+        attribution: 'guest',
       },
     ]);
     const first = await guestLogs(store, { vm: vm(1), limit: 1 }, L);
@@ -394,6 +412,38 @@ describe('replay and logs', () => {
   });
 });
 
+describe('guest log attribution', () => {
+  it('reads back guest and unattributed lines, and filters by attribution', async () => {
+    // A qemu-dm log tap's lines on a guest of its own: one attributed, one not, one without the
+    // field (an event from before the tap marked lines: a guest line).
+    const tap = guestStamper({ vm: vm(7), dm: 'dm-g7', host: 'host-d', start: at(DAY2, 8) });
+    const line = (text: string, attribution?: 'guest' | 'unattributed') =>
+      tap.stamp('guest.log', logData(Buffer.from(text), attribution ? { attribution } : {}));
+    await loadEvents(
+      store,
+      [line('Xen PV: hello', 'guest'), line('Using xen platform', 'unattributed'), line('plain')],
+      'attribution',
+    );
+    const all = await guestLogs(store, { vm: vm(7), limit: 10 }, L);
+    expect(all.map((l) => [l.seq, l.text, l.attribution])).toEqual([
+      [0, 'Xen PV: hello', 'guest'],
+      [1, 'Using xen platform', 'unattributed'],
+      [2, 'plain', 'guest'],
+    ]);
+    const only = (attribution: 'guest' | 'unattributed') =>
+      guestLogs(store, { vm: vm(7), attribution, limit: 10 }, L).then((r) => r.map((l) => l.seq));
+    expect(await only('guest')).toEqual([0, 2]);
+    expect(await only('unattributed')).toEqual([1]);
+    const search = await guestLogs(
+      store,
+      { ...DAYS, contains: 'xen', attribution: 'unattributed', limit: 10 },
+      L,
+    );
+    expect(search.map((l) => [l.vm, l.seq])).toEqual([[vm(7), 1]]);
+    await store.command('DELETE FROM guest_logs WHERE vm = {vm:UUID}', { vm: vm(7) });
+  });
+});
+
 describe('views', () => {
   it('equal a recomputation from the raw tables; rebuild restores a damaged one', async () => {
     expect(await viewDifferences(store)).toEqual([]);
@@ -402,24 +452,38 @@ describe('views', () => {
       `INSERT INTO driver_builds_daily SELECT toDate('2026-03-01'), 9, 9, 'host-x', 'x',
          uniqExactState(toUUID('${vm(9)}')), 1, now64(6), now64(6)`,
     );
+    await store.command(
+      `INSERT INTO fleet_builds_daily SELECT toDate('2026-03-02'), 3, 2, 'linux',
+         uniqExactState(toUUID('${vm(9)}')), uniqExactState('host-x'), 1, now64(6), now64(6)`,
+    );
     expect(await viewDifferences(store)).toEqual([
       { view: 'driver_builds_daily_mv', target: 'driver_builds_daily', missing: 0, extra: 1 },
+      // The merged row of (day 2, linux 2) differs: the recorded one is missing, a wrong one extra.
+      { view: 'fleet_builds_daily_mv', target: 'fleet_builds_daily', missing: 1, extra: 1 },
       { view: 'latest_handshakes_mv', target: 'latest_handshakes', missing: 5, extra: 0 },
     ]);
+    // The fleet-wide view is what fleet builds read without a host: the damage shows there.
+    const damaged = await fleetBuilds(store, { ...DAYS, product: 3, build: 2, limit: 10 }, L);
+    expect(damaged.map((b) => [b.guests, b.hosts, b.handshakes])).toEqual([[2, 2, 2]]);
     const progress: string[] = [];
     await rebuildViews(store, (done, total, what) => progress.push(`${done}/${total} ${what}`));
     expect(progress).toEqual([
-      '0/6 recomputing driver_builds_daily',
-      '1/6 swapping in driver_builds_daily',
-      '2/6 rebuilt driver_builds_daily',
-      '2/6 recomputing latest_handshakes',
-      '3/6 swapping in latest_handshakes',
-      '4/6 rebuilt latest_handshakes',
-      '4/6 recomputing blacklist_hits_daily',
-      '5/6 swapping in blacklist_hits_daily',
-      '6/6 rebuilt blacklist_hits_daily',
+      '0/8 recomputing driver_builds_daily',
+      '1/8 swapping in driver_builds_daily',
+      '2/8 rebuilt driver_builds_daily',
+      '2/8 recomputing fleet_builds_daily',
+      '3/8 swapping in fleet_builds_daily',
+      '4/8 rebuilt fleet_builds_daily',
+      '4/8 recomputing latest_handshakes',
+      '5/8 swapping in latest_handshakes',
+      '6/8 rebuilt latest_handshakes',
+      '6/8 recomputing blacklist_hits_daily',
+      '7/8 swapping in blacklist_hits_daily',
+      '8/8 rebuilt blacklist_hits_daily',
     ]);
     expect(await viewDifferences(store)).toEqual([]);
+    const repaired = await fleetBuilds(store, { ...DAYS, product: 3, build: 2, limit: 10 }, L);
+    expect(repaired.map((b) => [b.guests, b.hosts, b.handshakes])).toEqual([[1, 1, 1]]);
     const build2 = await guestsOnBuild(store, { product: 3, build: 2, limit: 10 }, L);
     expect(build2.map((g) => g.vm)).toEqual([vm(1)]);
     // The views write the new tables after the swap.
