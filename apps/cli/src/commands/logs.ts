@@ -42,6 +42,9 @@ const attributionOption = () =>
 export function logsCommand(): Command {
   const logs = withClientFlags(new Command('logs'))
     .description("a guest's log lines (logs VM), or a fleet-wide search (logs search TEXT)")
+    // `logs` and `logs search` share flags (--server, --json, --from…): without this, `logs`
+    // took them from `logs search …` and the search never saw them.
+    .enablePositionalOptions()
     .argument('<vm>', 'guest UUID')
     .option('--grep <re>', 'only lines matching this RE2 regular expression')
     .option('--boot <n>', 'one boot', intArg('--boot'))
