@@ -7,16 +7,38 @@ import { parseArgs } from 'node:util';
 import { localBrokerStatus, runningLocalBrokers, stopLocalBroker } from './broker-instances';
 import { inspectProcess } from './broker-process';
 import { BrokerAlreadyRunningError, startLocalBroker } from './local-broker';
+import { startLocalCluster, stopLocalCluster } from './local-cluster';
 import { parsePort } from './ports';
 
-const usage = 'usage: cli.ts start [--port N] [--controller-port N] | stop | status';
+const usage =
+  'usage: cli.ts start [--port N] [--controller-port N] | start --brokers N | stop | status';
 const say = (message: string): void => void process.stderr.write(`kafka: ${message}\n`);
 
 async function start(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { port: { type: 'string' }, 'controller-port': { type: 'string' } },
+    options: {
+      port: { type: 'string' },
+      'controller-port': { type: 'string' },
+      brokers: { type: 'string' },
+    },
   });
+  if (values.brokers !== undefined && values.brokers !== '1') {
+    if (values.port !== undefined || values['controller-port'] !== undefined)
+      throw new Error(
+        '--brokers N picks free ports itself: leave out --port and --controller-port',
+      );
+    const cluster = await startLocalCluster({ brokers: Number(values.brokers), progress: say });
+    for (const node of cluster.nodes)
+      say(
+        `node ${node.name}: Kafka ${node.version} at ${node.bootstrap} (pid ${node.pid}, log ${node.logFile})`,
+      );
+    say(
+      `${cluster.nodes.length}-node cluster ready: replication factor ${Math.min(3, cluster.nodes.length)}, min.insync.replicas ${Math.max(1, Math.min(3, cluster.nodes.length) - 1)}`,
+    );
+    process.stdout.write(`${cluster.bootstrap}\n`);
+    return 0;
+  }
   const broker = await startLocalBroker({
     port: values.port === undefined ? undefined : parsePort(values.port, '--port'),
     controllerPort:
@@ -34,7 +56,10 @@ async function start(args: string[]): Promise<number> {
 
 async function stop(): Promise<number> {
   const stopped = await stopLocalBroker();
-  say(stopped ? `stopped the broker at ${stopped.bootstrap} (pid ${stopped.pid})` : 'not running');
+  const nodes = await stopLocalCluster();
+  for (const node of nodes) say(`stopped cluster node ${node.bootstrap} (pid ${node.pid})`);
+  if (stopped) say(`stopped the broker at ${stopped.bootstrap} (pid ${stopped.pid})`);
+  else if (nodes.length === 0) say('not running');
   return 0;
 }
 
@@ -47,9 +72,11 @@ async function status(): Promise<number> {
   process.stdout.write(`${line}\n`);
   for (const other of (await runningLocalBrokers()).filter((b) => b.name !== 'default')) {
     const owner =
-      other.owner !== null && inspectProcess(other.owner).alive
-        ? `for pid ${other.owner}`
-        : `orphaned (owner ${other.owner} exited; the next start stops it)`;
+      other.owner === null
+        ? 'started by hand'
+        : inspectProcess(other.owner).alive
+          ? `for pid ${other.owner}`
+          : `orphaned (owner ${other.owner} exited; the next start stops it)`;
     process.stdout.write(`also running ${owner}: ${other.bootstrap} (pid ${other.pid})\n`);
   }
   return broker ? 0 : 3;

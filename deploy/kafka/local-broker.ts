@@ -104,9 +104,15 @@ export async function startLocalBroker(options: StartOptions = {}): Promise<Loca
   return toLocalBroker(state);
 }
 
-// KRaft refuses to start on unformatted storage; `--standalone` makes this node the sole voter.
-async function formatStorage(java: string, jars: string, propsFile: string): Promise<void> {
-  const clusterId = newClusterId();
+// KRaft refuses to start on unformatted storage; `--standalone` makes this node the sole voter
+// (a cluster's nodes have a static voter list instead, and share one cluster id).
+export async function formatStorage(
+  java: string,
+  jars: string,
+  propsFile: string,
+  clusterId = newClusterId(),
+  standalone = true,
+): Promise<void> {
   const args = [
     '-Xmx256m',
     '-XX:TieredStopAtLevel=1', // a short-lived tool: skip the optimising compiler
@@ -114,7 +120,7 @@ async function formatStorage(java: string, jars: string, propsFile: string): Pro
     join(jars, '*'),
     'kafka.tools.StorageTool',
     'format',
-    '--standalone',
+    ...(standalone ? ['--standalone'] : []),
     '-t',
     clusterId,
     '-c',
@@ -132,14 +138,14 @@ async function formatStorage(java: string, jars: string, propsFile: string): Pro
 
 // An id starting with '-' reads as an option to StorageTool ("expected one argument"); Kafka's
 // own Uuid.randomUuid() skips those too.
-function newClusterId(): string {
+export function newClusterId(): string {
   for (;;) {
     const id = randomBytes(16).toString('base64url');
     if (!id.startsWith('-')) return id;
   }
 }
 
-function spawnBroker(
+export function spawnBroker(
   java: string,
   jars: string,
   propsFile: string,
@@ -173,7 +179,7 @@ function spawnBroker(
 }
 
 /** Resolves with the version the broker logs once it says it is started; rejects on exit. */
-async function waitUntilReady(
+export async function waitUntilReady(
   child: ChildProcess,
   logFile: string,
   timeoutMs: number,

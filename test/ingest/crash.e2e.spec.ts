@@ -78,7 +78,11 @@ async function startGroupAt(group: string, offsets: Map<number, bigint>): Promis
   }
 }
 
-/** Rows in the raw tables at or past the group's committed offset of their partition. */
+/**
+ * Handshake rows at or past the group's committed offset of their partition: a range stored but
+ * not committed. Handshakes, because their views (sums) keep a second insert for good, while a
+ * duplicate raw row can be merged away by ReplacingMergeTree before the test looks.
+ */
 async function storedBeyondCommitted(chPath: string, group: string): Promise<number> {
   const committed = await committedOffsets(brokers.split(','), group, EVENTS_TOPIC);
   const store = await openStore({ mode: 'embedded', path: chPath, database: 'magicport' });
@@ -86,7 +90,7 @@ async function storedBeyondCommitted(chPath: string, group: string): Promise<num
     let rows = 0;
     for (const [partition, offset] of committed) {
       const [row] = await store.query<{ n: string }>(
-        `SELECT count() AS n FROM merge(currentDatabase(), '^(dm_instances|port_accesses|handshakes|guest_logs)$')
+        `SELECT count() AS n FROM handshakes
          WHERE _topic = {topic:String} AND _partition = {partition:UInt32} AND _offset >= {offset:UInt64}`,
         { topic: EVENTS_TOPIC, partition, offset: String(offset < 0n ? 0n : offset) },
       );
@@ -201,8 +205,12 @@ describe('ingest through kill -9', () => {
   }, 600_000);
 
   it('control: without the dedup tokens the same kills leave duplicates', async () => {
-    const { stored, windowHits, kills } = await crashAndRecover('no-tokens', false);
+    const { stored, views, windowHits, kills } = await crashAndRecover('no-tokens', false);
     expect(windowHits, kills.join(' ')).toBeGreaterThan(0);
-    expect(stored.duplicates).toBeGreaterThan(0);
+    // The re-inserted range is in the views twice (raw duplicates may already be merged away).
+    const handshakes = (rows: unknown[]) =>
+      (rows as { handshakes: number | string }[]).reduce((n, r) => n + Number(r.handshakes), 0);
+    const { view, raw } = views.driver_builds_daily!;
+    expect(handshakes(view) + stored.duplicates).toBeGreaterThan(handshakes(raw));
   }, 600_000);
 });

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { basename, join, resolve } from 'node:path';
 import {
   InProcessBus,
   KafkaBus,
@@ -48,10 +49,43 @@ export interface AgentRuntime {
  */
 const IN_PROCESS_RETAINED_RECORDS = 2_000;
 
-export const DEFAULT_JOURNAL_DIR = './.magicport/agent-journal';
+/** Journals live under here, one directory per source (see `journalSourceId`). */
+export const DEFAULT_JOURNAL_ROOT = './.magicport/agent-journal';
+
+/** What a command's flags say about the source it records (tap: the file; simulate: the seed). */
+export interface JournalSourceFlags {
+  journal?: string;
+  host?: string;
+  /** dm tap */
+  file?: string;
+  vm?: string;
+  dm?: string;
+  /** simulate */
+  seed?: number;
+}
+
+/**
+ * The default journal directory's name for a source: a journal has one owner (the journal lock
+ * refuses a second), so two taps or simulations started in one working directory each need
+ * their own. A tap's is its stream id when given, else its file and guest; a simulation's is its
+ * seed (two runs of one seed would record the same streams: they must not run at once).
+ */
+export function journalSourceId(flags: JournalSourceFlags): string {
+  const safe = (text: string) => text.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 80);
+  if (flags.dm) return `dm-${safe(flags.dm)}`;
+  if (flags.file !== undefined) {
+    const hash = createHash('sha256')
+      .update(`${flags.host ?? ''}\n${flags.vm ?? ''}\n${resolve(flags.file)}`)
+      .digest('hex')
+      .slice(0, 12);
+    return `tap-${safe(basename(flags.file))}-${hash}`;
+  }
+  if (flags.seed !== undefined) return `simulate-seed-${flags.seed}`;
+  return 'default';
+}
 
 export function agentRuntimeOptions(
-  flags: { brokers?: string; journal?: string; host?: string },
+  flags: { brokers?: string; host?: string } & JournalSourceFlags,
   env: NodeJS.ProcessEnv = process.env,
 ): AgentRuntimeOptions {
   const compression = env.MAGICPORT_KAFKA_COMPRESSION || 'gzip';
@@ -71,7 +105,7 @@ export function agentRuntimeOptions(
     parseBrokerList(brokers, flags.brokers === undefined ? 'KAFKA_BROKERS' : '--brokers');
   return {
     brokers,
-    journalDir: resolve(flags.journal ?? DEFAULT_JOURNAL_DIR),
+    journalDir: resolve(flags.journal ?? join(DEFAULT_JOURNAL_ROOT, journalSourceId(flags))),
     host: flags.host ?? hostname(),
     readyTimeoutMs: 30_000,
     compression,
@@ -87,6 +121,7 @@ export async function openAgentRuntime(
   options: AgentRuntimeOptions,
   log: (line: string) => void,
 ): Promise<AgentRuntime> {
+  exitOnUnhandledRejection(log);
   const brokers = options.brokers === undefined ? [] : parseBrokerList(options.brokers);
   // Paths first: a journal that cannot exist fails before anything connects.
   await ensureDirectory(options.journalDir, '--journal');
@@ -172,4 +207,22 @@ export async function openAgentRuntime(
       }
     },
   };
+}
+
+let guarded = false;
+
+/**
+ * A rejection nobody handled is a bug, and the state it leaves is unknown: it is logged with its
+ * stack and the process exits non-zero (70, EX_SOFTWARE). The journal keeps what was not
+ * delivered for the next start.
+ */
+function exitOnUnhandledRejection(log: (line: string) => void): void {
+  if (guarded) return;
+  guarded = true;
+  process.on('unhandledRejection', (reason) => {
+    log(
+      `internal error, exiting: unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`,
+    );
+    process.exit(70);
+  });
 }

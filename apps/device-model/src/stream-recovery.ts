@@ -4,6 +4,22 @@ import type { Journal } from './journal';
 export type StreamSeqs = Map<string, number>;
 
 /**
+ * Where a stream's source had got to: everything of its input before `at` (opaque to the agent,
+ * e.g. a file's identity, byte offset and line number) produced the stream's events below `seq`.
+ * Stored with the acknowledgement only once those events are journaled durably.
+ */
+export interface SourcePosition {
+  seq: number;
+  at: unknown;
+}
+
+/** The source positions stored with the last acknowledgement. */
+export function recoverPositions(journal: Journal): Map<string, SourcePosition> {
+  const meta = journal.cursorMeta as { positions?: Record<string, SourcePosition> } | undefined;
+  return new Map(Object.entries(meta?.positions ?? {}));
+}
+
+/**
  * What each stream has journaled: the seqs stored with the last acknowledgement, raised by
  * whatever undelivered records the journal still holds.
  */

@@ -19,7 +19,7 @@ describe('Journal in-flight mark', () => {
     const dir = await tempDir();
     const journal = await Journal.open(dir);
     for (let i = 0; i < 10; i++) journal.append(rec(i));
-    await journal.flush();
+    await journal.flush(true);
     const first = await journal.read(journal.cursor, 4 * 24);
     await journal.ack(first.next, { streams: { dm: 4 } });
     const second = await journal.read(first.next, 3 * 24);
@@ -64,7 +64,7 @@ describe('Journal in-flight mark', () => {
     const dir = await tempDir();
     const journal = await Journal.open(dir);
     for (let i = 0; i < 6; i++) journal.append(rec(i));
-    await journal.flush();
+    await journal.flush(true);
     const first = await journal.read(journal.cursor, 2 * 24);
     const streams = new Map([
       ['host-a.dm-1', 3],
@@ -92,7 +92,7 @@ describe('Journal in-flight mark', () => {
     const dir = await tempDir();
     const journal = await Journal.open(dir);
     for (let i = 0; i < 6; i++) journal.append(rec(i));
-    await journal.flush();
+    await journal.flush(true);
     const first = await journal.read(journal.cursor, 2 * 24);
     await journal.markInFlight({ from: journal.cursor, next: first.next, firstAttemptMs: 1 });
     const second = await journal.read(first.next, 1_000);
@@ -123,7 +123,7 @@ describe('Journal in-flight mark', () => {
     const journal = await Journal.open(dir, { segmentBytes: 96, fsyncIntervalMs: 0 });
     for (let i = 0; i < 12; i++) {
       journal.append(rec(i));
-      await journal.flush();
+      await journal.flush(true);
     }
     // Batches as the shipper reads them; the second starts at the end of segment 1.
     const batches: Array<{ from: JournalPosition; next: JournalPosition; values: string[] }> = [];
@@ -157,7 +157,7 @@ describe('Journal in-flight mark', () => {
     const dir = await tempDir();
     const journal = await Journal.open(dir);
     journal.append(rec(0));
-    await journal.flush();
+    await journal.flush(true);
     const { next } = await journal.read(journal.cursor, 1_000);
     // The shipper marks only batches read from the cursor; any other mark names no batch.
     await journal.markInFlight({ from: next, next, firstAttemptMs: 1 });

@@ -22,10 +22,10 @@ describe('Journal', () => {
   it('reads back exactly what was appended, in order, across segment rotation', async () => {
     const journal = await Journal.open(await tempDir(), { segmentBytes: 300, fsyncIntervalMs: 0 });
     for (let i = 0; i < 50; i++) journal.append(rec(i));
-    await journal.flush();
+    await journal.flush(true);
     for (let i = 50; i < 100; i++) {
       journal.append(rec(i));
-      await journal.flush();
+      await journal.flush(true);
     }
     const { records } = await readAll(journal);
     expect(records).toEqual(Array.from({ length: 100 }, (_, i) => rec(i)));
@@ -37,7 +37,7 @@ describe('Journal', () => {
     const journal = await Journal.open(dir, { segmentBytes: 100, fsyncIntervalMs: 0 });
     for (let i = 0; i < 20; i++) {
       journal.append(rec(i));
-      await journal.flush();
+      await journal.flush(true);
     }
     let pos = journal.cursor;
     const delivered: number[] = [];
@@ -83,7 +83,7 @@ describe('Journal', () => {
     const { records } = await readAll(reopened);
     expect(records).toEqual([0, 1, 2, 3].map((i) => rec(i)));
     reopened.append(rec(99));
-    await reopened.flush();
+    await reopened.flush(true);
     expect((await readAll(reopened)).records.map((r) => r.value[0])).toEqual([0, 1, 2, 3, 99]);
     await reopened.close();
   });
@@ -109,7 +109,7 @@ describe('Journal', () => {
     const journal = await Journal.open(await tempDir());
     journal.append(rec(1, 200_000));
     journal.append(rec(2));
-    await journal.flush();
+    await journal.flush(true);
     const first = await journal.read(journal.cursor, 10);
     expect(first.records).toHaveLength(1);
     expect(first.records[0]!.key).toBe('vm-1');
@@ -138,7 +138,7 @@ describe('Journal memory tail', () => {
     for (let i = 0; i < entries.length; i++) {
       journal.append(entries[i]!);
       if (i % 7 !== 6) continue;
-      await journal.flush();
+      await journal.flush(true);
       for (;;) {
         const { records, next } = await journal.read(pos, maxBytes);
         if (records.length === 0) break;

@@ -146,10 +146,19 @@ export class InProcessBus implements Bus {
    * The records still held: those every group has consumed may have been released already (a
    * scan cannot see them), unless the topic is kept forever.
    */
-  async scanSince(topicName: string, sinceMs: number, visit: ScanVisitor): Promise<void> {
+  async scanSince(
+    topicName: string,
+    sinceMs: number,
+    visit: ScanVisitor,
+    keys?: ReadonlySet<string>,
+  ): Promise<void> {
     const topic = this.topic(topicName);
     const ends = topic.partitions.map((p) => p.records.length);
+    const wanted = keys
+      ? new Set([...keys].map((k) => partitionForKey(k, topic.partitions.length, 0)))
+      : null;
     topic.partitions.forEach((partition, p) => {
+      if (wanted && !wanted.has(p)) return;
       const first = partition.records.findIndex((r) => r.timestamp >= sinceMs);
       if (first < 0) return;
       for (let i = first; i < ends[p]!; i++) visit(partition.records[i]!, p);

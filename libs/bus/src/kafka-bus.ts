@@ -15,13 +15,14 @@ import { framedRecords, type FramedRecords } from './framed-records';
 import { createMemoPartitioner, KeyBuffers } from './partitioner';
 import { consumedRecord } from './kafka-record';
 import { scanKafkaSince } from './kafka-scan';
-import type {
-  Bus,
-  BusRecord,
-  ScanVisitor,
-  SubscribeOptions,
-  Subscription,
-  TopicSpec,
+import {
+  PublishOutcomeUnknownError,
+  type Bus,
+  type BusRecord,
+  type ScanVisitor,
+  type SubscribeOptions,
+  type Subscription,
+  type TopicSpec,
 } from './types';
 
 export interface KafkaBusConfig {
@@ -49,7 +50,14 @@ CompressionCodecs[CompressionTypes.GZIP] = () => ({
   decompress: (buffer: Buffer) => unzip(buffer),
 });
 
-/** kafkajs reports these retriable or by-design conditions at WARN/ERROR; they are not news. */
+/**
+ * kafkajs reports these retriable or by-design conditions at WARN/ERROR; they are not news.
+ * "Limiting retries for the idempotent producer may invalidate EoS guarantees" is logged for
+ * every producer we create: retries are limited on purpose (unlimited ones would hang a send
+ * through a whole outage, with the shipper unable to say so), and what the warning is about, a
+ * send that gave up with some partitions appended, is handled: the producer is dropped and the
+ * outcome treated as unknown (see `send`), so the topic decides what is sent again.
+ */
 const KAFKAJS_NOISE = [
   'The group coordinator is not available',
   'The coordinator is loading',
@@ -106,6 +114,8 @@ export class KafkaBus implements Bus {
   private timer: NodeJS.Timeout | null = null;
   private sending: Promise<void> | null = null;
   private readonly keyBuffers = new KeyBuffers();
+  /** `topic:partition` of every record of the send under way, as the partitioner placed it. */
+  private sentTo = new Set<string>();
 
   constructor(private readonly config: KafkaBusConfig) {
     this.maxPublishBytes = config.compression === 'gzip' ? 7 * 1024 * 1024 : 900 * 1024;
@@ -258,8 +268,13 @@ export class KafkaBus implements Bus {
     }
   }
 
-  scanSince(topic: string, sinceMs: number, visit: ScanVisitor): Promise<void> {
-    return scanKafkaSince(this.kafka, topic, sinceMs, visit);
+  scanSince(
+    topic: string,
+    sinceMs: number,
+    visit: ScanVisitor,
+    keys?: ReadonlySet<string>,
+  ): Promise<void> {
+    return scanKafkaSince(this.kafka, topic, sinceMs, visit, keys);
   }
 
   async close(): Promise<void> {
@@ -286,15 +301,23 @@ export class KafkaBus implements Bus {
   }
 
   private async send(batch: Pending[]): Promise<void> {
+    let producer: Producer;
     try {
-      const producer = await this.getProducer();
+      producer = await this.getProducer();
+    } catch (err) {
+      // Nothing was sent: a plain failure, retried as it is.
+      for (const p of batch) p.reject(err);
+      return;
+    }
+    try {
       const byTopic = new Map<string, BusRecord[]>();
       for (const p of batch) {
         const list = byTopic.get(p.topic) ?? [];
         if (list.length === 0) byTopic.set(p.topic, list);
         for (const r of p.records) list.push(r);
       }
-      await producer.sendBatch({
+      const partitions = (this.sentTo = new Set());
+      const answered = await producer.sendBatch({
         acks: -1,
         compression:
           this.config.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
@@ -303,10 +326,33 @@ export class KafkaBus implements Bus {
           messages: records.map((r) => this.toMessage(r)),
         })),
       });
+      // kafkajs 2.2.4 retries a send per broker and skips every broker that answered before: a
+      // partition whose leader died moves to such a broker and is then never sent, while the
+      // send resolves (seen on the 3-node cluster: whole partitions of a batch missing). Every
+      // partition the records went to must have answered.
+      const got = new Set(answered.map((r) => `${r.topicName}:${r.partition}`));
+      const missing = [...partitions].filter((tp) => !got.has(tp));
+      if (missing.length > 0)
+        throw new Error(`the send reported success but no answer for ${missing.join(', ')}`);
       for (const p of batch) p.resolve();
     } catch (err) {
-      for (const p of batch) p.reject(err);
+      // kafkajs gave up on a send to several partitions (several brokers on a cluster): some may
+      // have appended their part and advanced their sequence numbers, others not. The same
+      // producer re-sending it would append those parts again (or be refused as out of order,
+      // for good), so it is dropped, and the caller learns the outcome is unknown: it checks the
+      // topic for what arrived before sending the rest (see the shipper).
+      this.dropProducer(producer);
+      const message = err instanceof Error ? err.message : String(err);
+      const unknown = new PublishOutcomeUnknownError(`send gave up, outcome unknown: ${message}`, {
+        cause: err,
+      });
+      for (const p of batch) p.reject(unknown);
     }
+  }
+
+  private dropProducer(producer: Producer): void {
+    if (this.producer === producer) this.producer = null;
+    void producer.disconnect().catch(() => undefined);
   }
 
   /**
@@ -326,7 +372,14 @@ export class KafkaBus implements Bus {
       const producer = this.kafka.producer({
         idempotent: true,
         maxInFlightRequests: 1,
-        createPartitioner: createMemoPartitioner(),
+        createPartitioner: () => {
+          const partition = createMemoPartitioner()();
+          return (args) => {
+            const chosen = partition(args);
+            this.sentTo.add(`${args.topic}:${chosen}`);
+            return chosen;
+          };
+        },
         allowAutoTopicCreation: false,
       });
       await producer.connect();

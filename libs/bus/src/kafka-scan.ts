@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { ScanVisitor } from './types';
 import { consumedRecord } from './kafka-record';
+import { partitionsOfKeys } from './partitioner';
 
 export interface ScanOptions {
   /**
@@ -30,12 +31,17 @@ export async function scanKafkaSince(
   topic: string,
   sinceMs: number,
   visit: ScanVisitor,
+  keys?: ReadonlySet<string>,
   options: ScanOptions = SCAN_DEFAULTS,
 ): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const ranges = await scanRanges(admin, topic, sinceMs);
+    // Partitions none of `keys` maps to hold none of the records looked for: read nothing there.
+    const wanted = keys ? partitionsOfKeys(keys, ranges.size) : null;
+    for (const [partition, range] of ranges)
+      if (wanted && !wanted.has(partition)) range.start = range.end;
     const pending = new Set([...ranges].filter(([, r]) => r.start < r.end).map(([p]) => p));
     if (pending.size === 0) return;
     const groupId = `magicport-scan-${randomBytes(8).toString('hex')}`;

@@ -62,3 +62,19 @@ export function createMemoPartitioner(limit = KEY_CACHE_LIMIT): ICustomPartition
     };
   };
 }
+
+/** The partitions of a `partitions`-partition topic that the producer sends `keys` to. */
+export function partitionsOfKeys(keys: Iterable<string>, partitions: number): Set<number> {
+  const partitioner = Partitioners.DefaultPartitioner();
+  const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({
+    partitionId,
+    leader: 0,
+    partitionErrorCode: 0,
+    replicas: [],
+    isr: [],
+  }));
+  const out = new Set<number>();
+  for (const key of keys)
+    out.add(partitioner({ topic: '', partitionMetadata, message: { key, value: null } }));
+  return out;
+}

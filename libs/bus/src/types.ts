@@ -102,8 +102,15 @@ export interface Bus {
    * at or after `sinceMs` up to the end offsets taken when the scan starts, in offset order per
    * partition; records appended meanwhile are not visited. Reads only: no group offsets are
    * committed. (How a publisher that crashed mid-publish learns which of its records arrived.)
+   * With `keys`, only the partitions those keys map to are read: the partitions the records
+   * in question can be on, not every partition of a fleet-wide topic.
    */
-  scanSince(topic: string, sinceMs: number, visit: ScanVisitor): Promise<void>;
+  scanSince(
+    topic: string,
+    sinceMs: number,
+    visit: ScanVisitor,
+    keys?: ReadonlySet<string>,
+  ): Promise<void>;
   close(): Promise<void>;
 }
 

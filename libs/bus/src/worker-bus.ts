@@ -149,9 +149,12 @@ export class WorkerBus extends KafkaBus {
         case 'published':
           return settle(message.id, null);
         case 'failed':
+          // The one error class callers act on crosses the thread as itself.
           return settle(
             message.id,
-            Object.assign(new Error(message.message), { name: message.name }),
+            message.name === 'PublishOutcomeUnknownError'
+              ? new PublishOutcomeUnknownError(message.message)
+              : Object.assign(new Error(message.message), { name: message.name }),
           );
         case 'log':
           return this.threadLog(message.line);

@@ -1,2 +1,3 @@
 export * from './frame';
 export * from './journal';
+export { nodeJournalFs, type JournalFile, type JournalFs } from './journal-fs';

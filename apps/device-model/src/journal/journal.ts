@@ -1,12 +1,45 @@
-import { mkdir, open, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+/**
+ * Append-only write-ahead journal of checksummed records in numbered segment files, with a
+ * persisted cursor up to which records are acknowledged (delivered). Every event goes through it
+ * before it is published, so neither a broker outage, a killed agent nor a power cut loses one.
+ *
+ * Invariants (the failures each one answers are in ./README.md, with their tests):
+ * - One process owns a journal directory (journal-lock.ts).
+ * - Nothing is read for shipping, and so nothing is acknowledged, past the last fsynced offset:
+ *   after a power cut the cursor never points past data that survived, and the stream seqs stored
+ *   with it (`syncedBytes`) never count a record that did not.
+ * - Creating or deleting a segment file is followed by an fsync of the directory.
+ * - Records are appended in order and never after damage or a failed write's leftovers: a write
+ *   that fails is cut off again (or, if that fails too, the next write starts a new segment) and
+ *   its records stay queued, in order, for the next write. A failed fsync re-queues everything
+ *   not confirmed since the last good one into a new segment (the kernel may have dropped it).
+ * - A failed write never wedges the journal: the next flush tries again.
+ */
 import { join } from 'node:path';
-import { framedRecords, type FramedRecords } from '@magicport/bus';
+import type { FramedRecords } from '@magicport/bus';
+import { framedRecords } from '@magicport/bus';
 import { checkFrame, frameBound, writeFrame, type JournalEntry, type JournalRecord } from './frame';
+import {
+  readCursor,
+  writeCursor,
+  type CursorFile,
+  type InFlightBatch,
+  type JournalPosition,
+} from './journal-cursor';
+import {
+  describeFsError,
+  errorCode,
+  nodeJournalFs,
+  type JournalFile,
+  type JournalFs,
+} from './journal-fs';
+import { lockJournal, type JournalLock } from './journal-lock';
+import { MemoryTail } from './memory-tail';
+import { scanSegment } from './segment-scan';
 
-export interface JournalPosition {
-  segment: number;
-  offset: number;
-}
+export { JournalCursorError, JsonText } from './journal-cursor';
+export type { InFlightBatch, JournalPosition } from './journal-cursor';
+export { JournalLockedError } from './journal-lock';
 
 export interface JournalDamage {
   file: string;
@@ -18,7 +51,10 @@ export interface JournalDamage {
 export interface JournalOptions {
   /** Start a new segment file past this size. */
   segmentBytes: number;
-  /** fsync at most this often; writes reach the OS at once, so a killed process loses nothing. */
+  /**
+   * fsync at most this often in the background; writes reach the OS at once, so a killed
+   * process loses nothing, and the shipper asks for an fsync itself when it has nothing synced.
+   */
   fsyncIntervalMs: number;
   /**
    * Written, unacknowledged records also kept in memory up to this many bytes, so the shipper
@@ -26,89 +62,40 @@ export interface JournalOptions {
    * outage) the newest are read from the file when their turn comes.
    */
   memoryTailBytes: number;
+  /** The file layer (tests inject faults here). */
+  fs: JournalFs;
 }
 
 export const JOURNAL_DEFAULTS: JournalOptions = {
   segmentBytes: 64 * 1024 * 1024,
   fsyncIntervalMs: 50,
   memoryTailBytes: 32 * 1024 * 1024,
+  fs: nodeJournalFs,
 };
+
+/** A journal write or fsync failed; `code` is the errno code (ENOSPC, EIO, ...) when known. */
+export class JournalWriteError extends Error {
+  override readonly name = 'JournalWriteError';
+  readonly code: string | undefined;
+  constructor(what: string, cause: unknown) {
+    super(`journal ${what} failed: ${describeFsError(cause)}`, { cause });
+    this.code = errorCode(cause);
+  }
+}
 
 /** Frames are encoded into slabs of this size (a larger record gets a slab of its own). */
 const SLAB_BYTES = 1024 * 1024;
-
-/**
- * One file write's frames, kept in memory until acknowledged and read back as the bytes they are: a
- * tail of record objects outlived young-generation GCs and was most of what the agent promoted
- * to the old one.
- */
-interface WrittenRun {
-  segment: number;
-  start: number;
-  /** Offset after each record in the segment. */
-  ends: number[];
-  /** The frames as written, back to back from `start`; no frame spans two chunks. */
-  chunks: Buffer[];
-}
-
-const segmentName = (n: number) => `segment-${String(n).padStart(8, '0')}.log`;
-const CURSOR = 'cursor.json';
 /** Read size of `readRange` in segments before its last one. */
 const MAX_CHUNK = 16 * 1024 * 1024;
 
-/** A batch handed to the bus and not acknowledged yet, as persisted before its first send. */
-export interface InFlightBatch {
-  /** The batch is the journal's records in [from, next). */
-  from: JournalPosition;
-  next: JournalPosition;
-  /** Wall-clock ms of the first send attempt: anything of it on the bus is stamped no earlier. */
-  firstAttemptMs: number;
-}
+const segmentName = (n: number) => `segment-${String(n).padStart(8, '0')}.log`;
 
-/**
- * Acknowledgement meta given as its JSON text: a large one (the agent's next seq of every stream)
- * need not be rebuilt as an object for each acknowledgement only to be serialized again.
- */
-export class JsonText {
-  constructor(readonly json: string) {}
-}
-
-interface CursorFile extends JournalPosition {
-  /** What the owner stored with the acknowledgement (e.g. each stream's next seq). */
-  meta?: unknown;
-  inFlight?: InFlightBatch;
-}
-
-/** Index of the last element of ascending `values` that is <= `target` (-1 if none). */
-function lastIndexAtMost(values: number[], target: number): number {
-  let lo = 0;
-  let hi = values.length - 1;
-  let found = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    if (values[mid]! <= target) {
-      found = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
-  return found;
-}
-
-/** Views of `run`'s written bytes in [from, to) (segment offsets) appended to `out`. */
-function cutChunks(run: WrittenRun, from: number, to: number, out: Buffer[]): void {
-  let chunkStart = run.start;
-  for (const chunk of run.chunks) {
-    const chunkEnd = chunkStart + chunk.length;
-    if (chunkEnd > from && chunkStart < to)
-      out.push(
-        chunk.subarray(
-          Math.max(from, chunkStart) - chunkStart,
-          Math.min(to, chunkEnd) - chunkStart,
-        ),
-      );
-    if (chunkEnd >= to) return;
-    chunkStart = chunkEnd;
-  }
+/** Frames waiting for the file (or written and not yet confirmed by an fsync). */
+interface FrameRun {
+  chunks: Buffer[];
+  /** Offset after each frame, from the run's start. */
+  ends: number[];
+  bytes: number;
 }
 
 const samePosition = (a: JournalPosition, b: JournalPosition) =>
@@ -116,11 +103,6 @@ const samePosition = (a: JournalPosition, b: JournalPosition) =>
 const before = (a: JournalPosition, b: JournalPosition) =>
   a.segment < b.segment || (a.segment === b.segment && a.offset < b.offset);
 
-/**
- * Append-only write-ahead journal of checksummed records in numbered segment files, with a
- * persisted cursor up to which records are acknowledged (delivered). Every event goes through
- * it before it is published, so neither a broker outage nor a killed agent loses one.
- */
 export class Journal {
   /** Damaged tails found when opening; their bytes are skipped, the records before them kept. */
   readonly damage: JournalDamage[] = [];
@@ -131,6 +113,10 @@ export class Journal {
    * owner stopped (or crashed) while some of it may have reached the bus.
    */
   inFlight: InFlightBatch | null = null;
+  /** Bytes of frames appended since open. */
+  appendedBytes = 0;
+  /** Bytes of frames appended since open that are on disk, fsynced (a prefix of the appended). */
+  syncedBytes = 0;
   /** The meta of the last acknowledgement, kept in the cursor file by `markInFlight`. */
   private ackedMeta: unknown = undefined;
   /** Frames appended since the last write: filled slabs, then the current slab's new part. */
@@ -140,50 +126,65 @@ export class Journal {
   private slabUsed = 0;
   private pendingEnds: number[] = [];
   private pendingBytes = 0;
-  /** Written and unacknowledged records still in memory, oldest first (see memoryTailBytes). */
-  private tail: WrittenRun[] = [];
-  private tailBytes = 0;
-  private fd: FileHandle | null = null;
+  /** Written to the current segment since its last good fsync, oldest first. */
+  private unsynced: FrameRun[] = [];
+  private readonly tail: MemoryTail;
+  private fd: JournalFile | null = null;
   private segment = 0;
   private segmentSize = 0;
+  /** Offset of the current segment up to which an fsync confirmed the data. */
+  private syncedSize = 0;
+  /** The current segment's end can no longer be trusted: the next write opens a new one. */
+  private needNewSegment = false;
   /** Valid end of each segment still on disk (for damaged ones, where the damage starts). */
   private readonly ends = new Map<number, number>();
   private writing: Promise<void> = Promise.resolve();
   /** The write that starts when the current one is done, shared by the flushes asking meanwhile. */
   private nextWrite: Promise<void> | null = null;
   private syncNext = false;
-  /** A background fsync's failure, thrown by the next write. */
+  /** A background fsync's failure, handled by the next write. */
   private syncError: unknown = null;
   private lastSync = 0;
   /** A background fsync of the current segment, if one runs. */
   private syncing: Promise<void> | null = null;
-  private unsynced = false;
   private cursorPos: JournalPosition;
+  private readonly fs: JournalFs;
 
   private constructor(
     private readonly dir: string,
     private readonly options: JournalOptions,
     cursor: JournalPosition,
+    private readonly lock: JournalLock,
   ) {
     this.cursorPos = cursor;
+    this.fs = options.fs;
+    this.tail = new MemoryTail(options.memoryTailBytes);
   }
 
+  /**
+   * Opens (creating) the journal in `dir`, taking its lock: throws JournalLockedError when
+   * another live process has it open, JournalCursorError when its cursor is unusable.
+   */
   static async open(dir: string, settings: Partial<JournalOptions> = {}): Promise<Journal> {
     const options = { ...JOURNAL_DEFAULTS, ...settings };
-    await mkdir(dir, { recursive: true });
-    const cursor = await readFile(join(dir, CURSOR), 'utf8').then(
-      (s) => JSON.parse(s) as CursorFile,
-      () => ({ segment: 1, offset: 0 }) as CursorFile,
-    );
-    const journal = new Journal(dir, options, { segment: cursor.segment, offset: cursor.offset });
-    journal.cursorMeta = cursor.meta;
-    journal.ackedMeta = cursor.meta;
-    await journal.recover();
-    // A batch starts at the cursor; a cursor recovery had to move (its segment is gone) has no
-    // records of that batch left to check.
-    if (cursor.inFlight && samePosition(cursor.inFlight.from, journal.cursorPos))
-      journal.inFlight = cursor.inFlight;
-    return journal;
+    await options.fs.mkdir(dir);
+    const lock = await lockJournal(options.fs, dir);
+    try {
+      const cursor: CursorFile = (await readCursor(options.fs, dir)) ?? { segment: 1, offset: 0 };
+      const position = { segment: cursor.segment, offset: cursor.offset };
+      const journal = new Journal(dir, options, position, lock);
+      journal.cursorMeta = cursor.meta;
+      journal.ackedMeta = cursor.meta;
+      await journal.recover();
+      // A batch starts at the cursor; a cursor recovery had to move (its segment is gone) has
+      // no records of that batch left to check.
+      if (cursor.inFlight && samePosition(cursor.inFlight.from, journal.cursorPos))
+        journal.inFlight = cursor.inFlight;
+      return journal;
+    } catch (err) {
+      await lock.release().catch(() => undefined);
+      throw err;
+    }
   }
 
   get cursor(): JournalPosition {
@@ -206,28 +207,36 @@ export class Journal {
     const end = writeFrame(this.slab, at, entry);
     this.slabUsed = end;
     this.pendingBytes += end - at;
+    this.appendedBytes += end - at;
     this.pendingEnds.push(this.pendingBytes);
   }
 
+  /** Appended, not yet written to the file. */
   get bufferedBytes(): number {
     return this.pendingBytes;
   }
 
-  /** Write everything appended so far; fsync when the interval has passed or `sync` is set. */
+  /**
+   * Write everything appended so far; fsync when the interval has passed or `sync` is set.
+   * Rejects with JournalWriteError when the disk refuses; nothing is lost by that (the records
+   * stay queued) and the next flush tries again.
+   */
   flush(sync = false): Promise<void> {
     // Calls while a write runs share the one write after it: it takes everything appended
     // by then (a chain of a write per call fell ever further behind a busy guest path).
     this.syncNext ||= sync;
-    this.nextWrite ??= this.writing = this.writing.then(() => {
-      const syncThis = this.syncNext;
-      this.nextWrite = null;
-      this.syncNext = false;
-      return this.writePending(syncThis);
-    });
+    this.nextWrite ??= this.writing = this.writing
+      .catch(() => undefined) // that write's callers have its error
+      .then(() => {
+        const syncThis = this.syncNext;
+        this.nextWrite = null;
+        this.syncNext = false;
+        return this.writePending(syncThis);
+      });
     return this.nextWrite;
   }
 
-  /** Records from `from` up to what has been written, at most `maxBytes` of frames (at least one). */
+  /** Records from `from` up to what is fsynced, at most `maxBytes` of frames (at least one). */
   async read(
     from: JournalPosition,
     maxBytes: number,
@@ -246,10 +255,10 @@ export class Journal {
   ): Promise<{ batch: FramedRecords; next: JournalPosition }> {
     const { pos, more } = this.skipExhausted(from);
     if (!more) return { batch: { chunks: [], count: 0 }, next: pos };
-    const inMemory = this.readTail(pos, maxBytes);
+    const end = this.readableEnd(pos.segment)!;
+    const inMemory = this.tail.read(pos, maxBytes, end);
     if (inMemory) return inMemory;
-    const end = this.ends.get(pos.segment)!;
-    const file = await open(join(this.dir, segmentName(pos.segment)), 'r');
+    const file = await this.fs.open(join(this.dir, segmentName(pos.segment)), 'r');
     try {
       const length = Math.min(end - pos.offset, Math.max(maxBytes, 64 * 1024));
       let buf = Buffer.allocUnsafe(length);
@@ -307,12 +316,11 @@ export class Journal {
 
   /**
    * Persists `batch` as in flight before its first send, so that whoever opens the journal next
-   * knows some of it may already be on the bus. Durable on return: cursor file and directory
-   * are fsynced (see `writeCursor`).
+   * knows some of it may already be on the bus. Durable on return.
    */
   async markInFlight(batch: InFlightBatch): Promise<void> {
     this.inFlight = batch;
-    await this.writeCursor({
+    await writeCursor(this.fs, this.dir, {
       ...this.cursorPos,
       meta: this.ackedMeta,
       inFlight: batch,
@@ -322,19 +330,30 @@ export class Journal {
   /**
    * Everything before `upTo` is delivered: persist the cursor (with `meta`, atomically, durably)
    * and delete finished segments. The in-flight mark is cleared, or replaced by `next`, the
-   * batch after this one (one cursor write instead of an ack and a `markInFlight`).
+   * batch after this one (one cursor write instead of an ack and a `markInFlight`). A failed
+   * ack may be repeated with the same arguments.
    */
   async ack(upTo: JournalPosition, meta?: unknown, next?: InFlightBatch): Promise<void> {
     this.cursorPos = { ...upTo };
     this.ackedMeta = meta;
     this.inFlight = next ?? null;
-    this.dropTail(upTo);
-    await this.writeCursor({ segment: upTo.segment, offset: upTo.offset, meta, inFlight: next });
+    this.tail.dropBefore(upTo);
+    await writeCursor(this.fs, this.dir, {
+      segment: upTo.segment,
+      offset: upTo.offset,
+      meta,
+      inFlight: next,
+    });
+    let deleted = false;
     for (const n of [...this.ends.keys()]) {
       if (n >= upTo.segment) continue;
+      await this.fs.unlink(join(this.dir, segmentName(n))).catch((err: unknown) => {
+        if (errorCode(err) !== 'ENOENT') throw err;
+      });
       this.ends.delete(n);
-      await rm(join(this.dir, segmentName(n)), { force: true });
+      deleted = true;
     }
+    if (deleted) await this.fs.syncDir(this.dir);
   }
 
   /** Bytes written but not yet acknowledged. */
@@ -347,204 +366,226 @@ export class Journal {
     return total;
   }
 
-  /** True when every appended record has been written and acknowledged. */
+  /** True when every appended record has been written, fsynced and acknowledged. */
   get drained(): boolean {
     return this.pendingBytes === 0 && this.unackedBytes === 0;
   }
 
+  /** Writes and fsyncs what is appended, then lets go of the files and the lock. */
   async close(): Promise<void> {
-    await this.flush(true);
-    await this.fd?.close();
-    this.fd = null;
-  }
-
-  /**
-   * Replaces the cursor file atomically and durably: the new contents are fsynced before the
-   * rename and the directory after it. Otherwise a power loss could leave an empty cursor file
-   * (the journal read from its start again) or the old one after the segments it points into
-   * were deleted, and an in-flight mark could be lost with its batch on the bus.
-   */
-  private async writeCursor(file: CursorFile): Promise<void> {
-    const tmp = join(this.dir, `${CURSOR}.tmp`);
-    const handle = await open(tmp, 'w');
     try {
-      const { meta, ...rest } = file;
-      await handle.writeFile(
-        meta instanceof JsonText
-          ? `${JSON.stringify(rest).slice(0, -1)},"meta":${meta.json}}`
-          : JSON.stringify(file),
-      );
-      await handle.datasync();
+      await this.flush(true);
     } finally {
-      await handle.close();
-    }
-    await rename(tmp, join(this.dir, CURSOR));
-    const dir = await open(this.dir, 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
+      await this.fd?.close().catch(() => undefined);
+      this.fd = null;
+      await this.lock.release();
     }
   }
 
-  /** The frames from `pos` that are still in memory, up to `maxBytes` (at least one). */
-  private readTail(
-    pos: JournalPosition,
-    maxBytes: number,
-  ): { batch: FramedRecords; next: JournalPosition } | null {
-    let r = this.tail.findIndex(
-      (run) =>
-        run.segment === pos.segment &&
-        run.start <= pos.offset &&
-        pos.offset < run.ends[run.ends.length - 1]!,
-    );
-    if (r < 0) return null;
-    const chunks: Buffer[] = [];
-    let count = 0;
-    let offset = pos.offset;
-    let run = this.tail[r]!;
-    let i = run.start === offset ? 0 : lastIndexAtMost(run.ends, offset) + 1;
-    if (i > 0 && run.ends[i - 1] !== offset) return null; // not a record boundary: the file says
-    for (;;) {
-      // This run's frames from i up to the last that ends within maxBytes (at least one in all).
-      let last = lastIndexAtMost(run.ends, pos.offset + maxBytes);
-      if (last < i) {
-        if (count > 0) break;
-        last = i;
-      }
-      const end = run.ends[last]!;
-      cutChunks(run, offset, end, chunks);
-      count += last - i + 1;
-      offset = end;
-      if (last < run.ends.length - 1) break;
-      const following = this.tail[++r];
-      if (!following || following.segment !== run.segment || following.start !== offset) break;
-      run = following;
-      i = 0;
-    }
-    return { batch: { chunks, count }, next: { segment: pos.segment, offset } };
-  }
-
-  /** Forgets in-memory records before `upTo` (acknowledged). */
-  private dropTail(upTo: JournalPosition): void {
-    while (this.tail.length > 0) {
-      const run = this.tail[0]!;
-      const end = run.ends[run.ends.length - 1]!;
-      if (run.segment > upTo.segment || (run.segment === upTo.segment && end > upTo.offset)) break;
-      this.tail.shift();
-      this.tailBytes -= end - run.start;
-    }
+  /** How far records of `segment` may be read: its end, or for the current one its synced end. */
+  private readableEnd(segment: number): number | undefined {
+    return segment === this.segment ? this.syncedSize : this.ends.get(segment);
   }
 
   /** Where reading from `pos` starts (past exhausted segments), and whether a record is there. */
   private skipExhausted(pos: JournalPosition): { pos: JournalPosition; more: boolean } {
     for (;;) {
-      const end = this.ends.get(pos.segment);
+      const end = this.readableEnd(pos.segment);
       if (end === undefined) return { pos, more: false };
       if (pos.offset < end) return { pos, more: true };
-      if (pos.segment === this.segment) return { pos, more: false };
+      if (pos.segment >= this.segment) return { pos, more: false };
       pos = { segment: pos.segment + 1, offset: 0 };
     }
   }
 
   private async recover(): Promise<void> {
-    const numbers = (await readdir(this.dir))
+    const numbers = (await this.fs.readdir(this.dir))
       .map((f) => /^segment-(\d+)\.log$/.exec(f)?.[1])
       .filter((n): n is string => n !== undefined)
       .map(Number)
       .sort((a, b) => a - b);
+    let deleted = false;
     for (const n of numbers) {
       const name = segmentName(n);
       if (n < this.cursorPos.segment) {
-        await rm(join(this.dir, name), { force: true });
+        await this.fs.unlink(join(this.dir, name));
+        deleted = true;
         continue;
       }
-      const buf = await readFile(join(this.dir, name));
-      let offset = 0;
-      for (;;) {
-        const frame = checkFrame(buf, offset);
-        if (frame.kind === 'frame') offset = frame.next;
-        else {
-          if (frame.kind === 'torn') {
-            this.damage.push({
-              file: name,
-              offset,
-              reason: frame.reason,
-              skippedBytes: buf.length - offset,
-            });
-          }
-          break;
-        }
+      const file = await this.fs.open(join(this.dir, name), 'r');
+      try {
+        const { end, damage } = await scanSegment(file);
+        if (damage) this.damage.push({ file: name, offset: end, ...damage });
+        this.ends.set(n, end);
+      } finally {
+        await file.close();
       }
-      this.ends.set(n, offset);
     }
+    if (deleted) await this.fs.syncDir(this.dir);
     // New records always go to a fresh segment, never after a damaged tail.
     this.segment =
       numbers.length > 0
         ? Math.max(this.cursorPos.segment, numbers[numbers.length - 1]! + 1)
         : this.cursorPos.segment;
-    if (!this.ends.has(this.cursorPos.segment))
-      this.cursorPos = { segment: this.segment, offset: 0 };
-    this.fd = await open(join(this.dir, segmentName(this.segment)), 'a');
+    // A cursor past its segment's data (the data lost in a power cut before this journal
+    // fsynced before acknowledging) or in a vanished segment: nothing there to deliver.
+    const cursorEnd = this.ends.get(this.cursorPos.segment);
+    if (cursorEnd === undefined) this.cursorPos = { segment: this.segment, offset: 0 };
+    else if (cursorEnd < this.cursorPos.offset)
+      this.cursorPos = { segment: this.cursorPos.segment + 1, offset: 0 };
+    await this.openSegment(this.segment);
+  }
+
+  /** Creates segment `n` as the current one, durably (directory fsynced). */
+  private async openSegment(n: number): Promise<void> {
+    const fd = await this.fs.open(join(this.dir, segmentName(n)), 'a');
+    try {
+      await this.fs.syncDir(this.dir);
+    } catch (err) {
+      await fd.close().catch(() => undefined);
+      throw err;
+    }
+    this.fd = fd;
+    this.segment = n;
     this.segmentSize = 0;
-    this.ends.set(this.segment, 0);
+    this.syncedSize = 0;
+    this.ends.set(n, 0);
+    this.needNewSegment = false;
   }
 
   private async writePending(sync: boolean): Promise<void> {
-    if (this.syncError) throw this.syncError;
+    if (this.syncError) this.requeueUnsynced();
+    if (this.needNewSegment || this.fd === null) await this.rotate();
     if (this.pendingBytes > 0) {
-      const chunks = this.sealed;
-      if (this.slabUsed > this.slabStart)
-        chunks.push(this.slab.subarray(this.slabStart, this.slabUsed));
-      const bytes = this.pendingBytes;
-      const ends = this.pendingEnds;
-      this.sealed = [];
-      this.slabStart = this.slabUsed;
-      this.pendingEnds = [];
-      this.pendingBytes = 0;
-      if (this.segmentSize > 0 && this.segmentSize + bytes > this.options.segmentBytes)
+      if (this.segmentSize > 0 && this.segmentSize + this.pendingBytes > this.options.segmentBytes)
         await this.rotate();
-      const start = this.segmentSize;
-      const { bytesWritten } = await this.fd!.writev(chunks);
-      if (bytesWritten !== bytes)
-        throw new Error(`journal write cut short: ${bytesWritten} of ${bytes} bytes written`);
-      this.segmentSize += bytes;
-      this.ends.set(this.segment, this.segmentSize);
-      this.unsynced = true;
-      if (this.tailBytes + bytes <= this.options.memoryTailBytes) {
-        for (let i = 0; i < ends.length; i++) ends[i]! += start;
-        this.tail.push({ segment: this.segment, start, ends, chunks });
-        this.tailBytes += bytes;
-      }
+      await this.writeRun(this.takePending());
     }
     if (sync) {
       await this.syncing;
-      if (this.unsynced) await this.sync();
+      if (this.syncError) return this.writePending(sync);
+      if (this.unsynced.length > 0) await this.sync();
     } else if (
-      this.unsynced &&
+      this.unsynced.length > 0 &&
       !this.syncing &&
       Date.now() - this.lastSync >= this.options.fsyncIntervalMs
     ) {
       // In the background: the next writes need not wait for the disk to confirm these.
+      // A failure is kept in syncError (see sync) and handled by the next write.
       this.syncing = this.sync()
-        .catch((err: unknown) => void (this.syncError = err))
+        .catch(() => undefined)
         .finally(() => (this.syncing = null));
     }
   }
 
-  private async sync(): Promise<void> {
-    this.unsynced = false;
-    this.lastSync = Date.now();
-    await this.fd!.datasync();
+  /** Moves everything appended into one run for the file. */
+  private takePending(): FrameRun {
+    const chunks = this.sealed;
+    if (this.slabUsed > this.slabStart)
+      chunks.push(this.slab.subarray(this.slabStart, this.slabUsed));
+    const run = { chunks, ends: this.pendingEnds, bytes: this.pendingBytes };
+    this.sealed = [];
+    this.slabStart = this.slabUsed;
+    this.pendingEnds = [];
+    this.pendingBytes = 0;
+    return run;
   }
 
-  private async rotate(): Promise<void> {
-    await this.syncing;
-    await this.fd!.datasync();
-    await this.fd!.close();
-    this.segment += 1;
-    this.segmentSize = 0;
-    this.ends.set(this.segment, 0);
-    this.fd = await open(join(this.dir, segmentName(this.segment)), 'a');
+  /** Puts `runs` back in front of what is appended, in order (for the next write). */
+  private requeue(runs: FrameRun[]): void {
+    let bytes = 0;
+    const chunks: Buffer[] = [];
+    const ends: number[] = [];
+    for (const run of runs) {
+      for (const e of run.ends) ends.push(bytes + e);
+      chunks.push(...run.chunks);
+      bytes += run.bytes;
+    }
+    for (const e of this.pendingEnds) ends.push(bytes + e);
+    this.sealed = [...chunks, ...this.sealed];
+    this.pendingEnds = ends;
+    this.pendingBytes += bytes;
   }
+
+  private async writeRun(run: FrameRun): Promise<void> {
+    const start = this.segmentSize;
+    try {
+      // A short write is retried for the rest: the retry reports why (ENOSPC, EIO).
+      let written = 0;
+      while (written < run.bytes) {
+        const { bytesWritten } = await this.fd!.writev(remainder(run.chunks, written));
+        written += bytesWritten;
+      }
+    } catch (err) {
+      this.requeue([run]);
+      // Cut the partial write off again; if that fails too, its leftovers stay behind a new
+      // segment (recovery stops at them as damage) and nothing is appended after them.
+      await this.fd!.truncate(start).catch(() => void (this.needNewSegment = true));
+      throw new JournalWriteError('write', err);
+    }
+    this.segmentSize += run.bytes;
+    this.ends.set(this.segment, this.segmentSize);
+    this.unsynced.push(run);
+    const ends = run.ends.map((e) => e + start);
+    this.tail.add({ segment: this.segment, start, ends, chunks: run.chunks }, run.bytes);
+  }
+
+  private async sync(): Promise<void> {
+    const size = this.segmentSize;
+    const runs = this.unsynced.length;
+    this.lastSync = Date.now();
+    await this.fd!.datasync().catch((err: unknown) => {
+      this.syncError = err;
+      throw new JournalWriteError('fsync', err);
+    });
+    this.confirm(size, runs);
+  }
+
+  /** An fsync confirmed the current segment up to `size`, the first `runs` unsynced runs. */
+  private confirm(size: number, runs: number): void {
+    if (size <= this.syncedSize) return;
+    this.syncedSize = size;
+    for (const run of this.unsynced.splice(0, runs)) this.syncedBytes += run.bytes;
+  }
+
+  /**
+   * After a failed fsync the kernel may have dropped any of the unconfirmed writes: they are
+   * queued again, for a new segment, and the current one ends where the last good fsync was.
+   */
+  private requeueUnsynced(): void {
+    this.syncError = null;
+    this.requeue(this.unsynced);
+    this.unsynced = [];
+    this.tail.dropFrom(this.segment, this.syncedSize);
+    this.segmentSize = this.syncedSize;
+    this.ends.set(this.segment, this.syncedSize);
+    this.needNewSegment = true;
+  }
+
+  /** Closes the current segment (fsynced) and starts the next. */
+  private async rotate(): Promise<void> {
+    if (this.fd) {
+      await this.syncing;
+      if (this.syncError) this.requeueUnsynced();
+      else if (this.unsynced.length > 0) await this.sync();
+      await this.fd.close().catch(() => undefined);
+      this.fd = null;
+    }
+    await this.openSegment(this.segment + 1);
+  }
+}
+
+/** `chunks` without their first `skip` bytes. */
+function remainder(chunks: Buffer[], skip: number): Buffer[] {
+  if (skip === 0) return chunks;
+  const out: Buffer[] = [];
+  for (const chunk of chunks) {
+    if (skip >= chunk.length) {
+      skip -= chunk.length;
+      continue;
+    }
+    out.push(skip > 0 ? chunk.subarray(skip) : chunk);
+    skip = 0;
+  }
+  return out;
 }

@@ -1,5 +1,6 @@
 import { PublishOutcomeUnknownError, type Bus, type FramedRecords } from '@magicport/bus';
 import type { InFlightBatch, Journal, JournalPosition, JournalRecord } from '../journal';
+import { describeFsError } from '../journal/journal-fs';
 
 export interface ShipperOptions {
   topic: string;
@@ -58,7 +59,8 @@ export class Shipper {
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
   private readonly stats = { delivered: 0, failedAttempts: 0, lastError: null as string | null };
-  private retrying = false;
+  /** What the last failure was about, while failing (null while delivering). */
+  private failing: Stage | null = null;
   /**
    * The batch being published, kept as read until the bus takes it: a retry must re-send the
    * identical records. The idempotent producer numbers records per partition, and the broker
@@ -123,31 +125,50 @@ export class Shipper {
 
   status(): ShipperStatus {
     return {
-      state: !this.running ? 'stopped' : this.retrying ? 'retrying' : 'delivering',
+      state: !this.running ? 'stopped' : this.failing !== null ? 'retrying' : 'delivering',
       ...this.stats,
       unackedBytes: this.journal.unackedBytes,
     };
   }
 
+  /**
+   * The pipeline, one batch per turn: take the batch (the one that failed, the one read ahead,
+   * or the next from the journal), mark the one after it in flight while this one is sent, send,
+   * then acknowledge. Every failure lands in the one catch, is named by the stage it hit (a full
+   * disk is not a broker outage) and retried with backoff; none escapes the loop.
+   */
   private async run(): Promise<void> {
     let backoff = this.options.retryMinMs;
+    let stage: Stage = 'journal';
     while (this.running) {
-      let batch: Batch | null;
       try {
-        batch = this.unpublished ??= await this.nextBatch();
-        if (!batch) {
-          // Nothing written past what was shipped: write what is appended (the agent does so
-          // itself every tick; waiting on its writes and fsyncs before each batch would not).
-          await this.journal.flush();
-          batch = this.unpublished ??= await this.nextBatch();
-        }
+        stage = 'journal';
+        const batch = (this.unpublished ??= await this.takeBatch());
         if (!batch) {
           await this.idle();
           continue;
         }
         this.ahead ??= this.markAhead(batch);
+        stage = 'bus';
         await this.send(batch);
+        this.recovered(batch);
+        backoff = this.options.retryMinMs;
+        stage = 'journal';
+        const following = await this.settleAhead();
+        this.position = batch.next;
+        this.stats.delivered += batch.count;
+        if (following && this.running) {
+          // Marked in flight already: sent next, and its own read-ahead acknowledges this batch.
+          this.unpublished = following;
+        } else {
+          // A failed ack needs no retry of its own: the journal holds the new cursor and the
+          // next cursor write (the next batch's mark) persists it.
+          this.unpublished = null;
+          await this.journal.ack(batch.next, this.ackMeta());
+        }
       } catch (err) {
+        // The topic search for a batch in flight reads from the bus: it fails in an outage.
+        if (err instanceof ScanFailedError) stage = 'bus';
         // The producer that sent it is gone: a re-send would not be deduplicated, so the next
         // attempt checks the topic for it first, as after a crash (from the mark on disk: the
         // write marking the next batch too is let finish, and that batch is part of the check).
@@ -156,43 +177,56 @@ export class Shipper {
           this.unpublished = null;
           this.outcomeUnknown = err.message;
         }
-        this.stats.failedAttempts++;
-        this.stats.lastError = err instanceof Error ? err.message : String(err);
-        if (!this.retrying) {
-          this.log(`bus unavailable (${this.stats.lastError}); journaling and retrying`);
-          this.retrying = true;
-        }
+        this.failed(stage, err);
         await sleep(backoff);
         backoff = Math.min(backoff * 2, this.options.retryMaxMs);
-        continue;
-      }
-      if (this.retrying) {
-        this.log(
-          `bus back after ${this.stats.failedAttempts} failed attempts; draining the journal`,
-        );
-        this.retrying = false;
-      }
-      if (batch.afterCrash) {
-        const { found, of, why } = batch.afterCrash;
-        this.log(
-          `journal: batch in flight ${why}: ${found} of ${of} records already on the topic, sent the other ${batch.count}`,
-        );
-      }
-      backoff = this.options.retryMinMs;
-      const following = await this.settleAhead();
-      this.position = batch.next;
-      this.stats.delivered += batch.count;
-      if (following && this.running) {
-        // Marked in flight already: sent next, and its own read-ahead acknowledges this batch.
-        this.unpublished = following;
-      } else {
-        this.unpublished = null;
-        await this.journal.ack(batch.next, this.ackMeta());
       }
     }
     // Stopped while retrying: the next batch's mark may still be being written. A write landing
     // after stop() would replace the cursor of whoever opens the journal next.
     await this.settleAhead();
+  }
+
+  /**
+   * The next batch from the journal. Only fsynced records can be read: when none are, the
+   * journal writes and fsyncs what is appended (the agent writes every tick; waiting on its
+   * writes and fsyncs before each batch would not do).
+   */
+  private async takeBatch(): Promise<Batch | null> {
+    const batch = await this.nextBatch();
+    if (batch) return batch;
+    await this.journal.flush(true);
+    return this.nextBatch();
+  }
+
+  private failed(stage: Stage, err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    this.stats.failedAttempts++;
+    this.stats.lastError = message;
+    const line =
+      stage === 'bus'
+        ? `bus unavailable (${message}); journaling and retrying`
+        : `${journalError(err)}; delivery paused, retrying`;
+    // One line per episode and kind of failure, not one per attempt.
+    if (this.failing !== stage) this.log(line);
+    this.failing = stage;
+  }
+
+  private recovered(batch: Batch): void {
+    if (this.failing !== null) {
+      this.log(
+        this.failing === 'journal'
+          ? `journal readable again after ${this.stats.failedAttempts} failed attempts; delivering`
+          : `bus back after ${this.stats.failedAttempts} failed attempts; draining the journal`,
+      );
+      this.failing = null;
+    }
+    if (batch.afterCrash) {
+      const { found, of, why } = batch.afterCrash;
+      this.log(
+        `journal: batch in flight ${why}: ${found} of ${of} records already on the topic, sent the other ${batch.count}`,
+      );
+    }
   }
 
   /**
@@ -281,10 +315,22 @@ export class Shipper {
     const wanted = new Set(records.map(valueKey));
     const found = new Set<string>();
     const since = inFlight.firstAttemptMs - CLOCK_SKEW_MS;
-    await this.bus.scanSince(this.options.topic, since, (record) => {
-      const key = valueKey(record);
-      if (wanted.has(key)) found.add(key);
-    });
+    await this.bus
+      .scanSince(
+        this.options.topic,
+        since,
+        (record) => {
+          const key = valueKey(record);
+          if (wanted.has(key)) found.add(key);
+        },
+        // Only the partitions the batch's keys map to (a fleet-wide topic has many more).
+        new Set(records.map((r) => r.key)),
+      )
+      .catch((err: unknown) => {
+        throw new ScanFailedError(
+          `checking the topic for the batch in flight failed (${err instanceof Error ? err.message : String(err)})`,
+        );
+      });
     const missing = records.filter((r) => !found.has(valueKey(r)));
     return {
       records: missing,
@@ -309,6 +355,17 @@ export class Shipper {
     });
   }
 }
+
+type Stage = 'journal' | 'bus';
+
+/** A journal failure as one line starting with "journal" (ENOSPC and EIO named as such). */
+function journalError(err: unknown): string {
+  const described = describeFsError(err);
+  return described.startsWith('journal') ? described : `journal: ${described}`;
+}
+
+/** The topic could not be searched for a batch in flight (the bus is down, usually). */
+class ScanFailedError extends Error {}
 
 interface Batch {
   /** As read from the journal, or what the bus lacked of a batch found in flight. */

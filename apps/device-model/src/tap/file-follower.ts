@@ -8,6 +8,8 @@ export interface FollowOptions {
   pollMs: number;
   chunkBytes: number;
   signal?: AbortSignal;
+  /** Start reading the file at this byte offset (a resumed tap). */
+  startAt?: number;
 }
 
 /** What reading produced: bytes, or news that the path now names a new or truncated file. */
@@ -33,8 +35,8 @@ const TAIL_BYTES = 64;
 export async function* followFile(path: string, options: FollowOptions): AsyncGenerator<FileRead> {
   let file = await openFile(path);
   let ino = (await file.stat()).ino;
-  let pos = 0;
-  let tail: Buffer = Buffer.alloc(0);
+  let pos = options.startAt ?? 0;
+  let tail: Buffer = pos > 0 ? await bytesBefore(file, pos) : Buffer.alloc(0);
   const readToEnd = async function* () {
     for (
       let chunk = await readAt(file, pos, options);
@@ -112,4 +114,11 @@ async function stillHolds(file: FileHandle, pos: number, tail: Buffer): Promise<
 function lastBytes(previous: Buffer, chunk: Buffer): Buffer {
   if (chunk.length >= TAIL_BYTES) return Buffer.from(chunk.subarray(chunk.length - TAIL_BYTES));
   return Buffer.concat([previous, chunk]).subarray(-TAIL_BYTES);
+}
+
+async function bytesBefore(file: FileHandle, pos: number): Promise<Buffer> {
+  const length = Math.min(pos, TAIL_BYTES);
+  const buffer = Buffer.alloc(length);
+  const { bytesRead } = await file.read(buffer, 0, length, pos - length);
+  return buffer.subarray(0, bytesRead);
 }

@@ -13,10 +13,12 @@ import { readStream, STDIN_PATH } from './stdin-reader';
 import { StubdomConsoleFeed } from './stubdom-console-feed';
 import { checkTapOptions, tapDmId, tapSource, type TapOptions } from './tap-options';
 import { TapReport, type LineAt, type LineClass } from './tap-report';
+import { PositionMarks, resumePoint } from './tap-position';
 import { TraceFeed } from './trace-feed';
 import type { TapFormat } from './format-detect';
 
-export type TapAgent = Pick<Agent, 'instance' | 'release' | 'backlogBytes'>;
+export type TapAgent = Pick<Agent, 'instance' | 'release' | 'backlogBytes'> &
+  Partial<Pick<Agent, 'sourcePosition' | 'streamNextSeq' | 'markSourcePosition'>>;
 
 export interface TapProgress {
   lines: number;
@@ -63,19 +65,32 @@ export async function runTap(
   const report = new TapReport();
   report.onLine = hooks.onLine ?? null;
   const clock = new LineClock(options.originUs);
+  // Where the last run's acknowledged input ended (see tap-position.ts); stdin has none.
+  const resume =
+    options.path === STDIN_PATH
+      ? { offset: 0, line: 0, startSeq: undefined }
+      : await resumePoint(agent, dm, options.path, log);
+  const position = new PositionMarks(agent, dm, options.path, file, resume);
   const openFeed = (format: TapFormat, profile: ProfileName) => {
     const ctx: FeedContext = {
       clock,
       report,
       started: { value: false },
-      open: (observe) => agent.instance(instanceOptions(options, dm, profile, format), observe),
+      open: (observe) =>
+        agent.instance(
+          { ...instanceOptions(options, dm, profile, format), startSeq: resume.startSeq },
+          observe,
+        ),
     };
     if (format === 'qemu-dm') return new DmLogFeed(ctx);
     if (format === 'qubes-stubdom') return new StubdomConsoleFeed(ctx, options.tz);
     return new TraceFeed(ctx);
   };
   const lines = new TapLines(options.format, report, log, openFeed, options.profile);
-  const splitter = new LineSplitter(MAX_LINE_BYTES, (bytes, length) => lines.line(bytes, length));
+  const splitter = new LineSplitter(MAX_LINE_BYTES, (bytes, length) => {
+    position.line(bytes, length);
+    lines.line(bytes, length);
+  });
   const progress = throttledProgress(
     hooks,
     report,
@@ -89,16 +104,19 @@ export async function runTap(
           pollMs: options.pollMs,
           chunkBytes: CHUNK_BYTES,
           signal: hooks.signal,
+          startAt: resume.offset,
         });
   for await (const read of reading) {
     if (read.kind === 'data') {
       report.bytes += read.chunk.length;
       splitter.push(read.chunk);
+      position.read(read.chunk.length, splitter.pendingBytes);
       progress();
       await keepPaceWithAgent(agent, options.maxBacklogBytes, hooks.signal);
       continue;
     }
     splitter.finish();
+    await position.newFile();
     lines.newFile(read.kind);
     log(
       `${options.path}: ${read.kind === 'rotated' ? 'rotated' : 'truncated'}; reading the new file from its start`,
@@ -114,6 +132,8 @@ export async function runTap(
     ? `tap stopped (${String(hooks.signal?.reason ?? 'signal')})`
     : `end of file (${report.lines} lines)`;
   const opened = lines.end(clock.lastUs, detail);
+  // Marked again after dm.stopped: a tap resumed here continues the stream after it.
+  position.read(0, interrupted ? splitter.pendingBytes : 0);
   report.syntheticTimes = clock.synthetic;
   agent.release(dm);
   return {
