@@ -32,7 +32,13 @@ const VM = (n: string) =>
   `toUUID(concat('00000000-0000-4000-8000-', leftPad(toString(${n} % ${GUESTS}), 12, '0')))`;
 const T0 = "toDateTime64('2026-11-01 00:00:00', 6, 'UTC')";
 
-async function fill(store: ClickHouseStore): Promise<void> {
+/**
+ * MAGICPORT_BENCH_API_CASES=fleet runs only the cases whose name contains it (and fills only
+ * the tables they read); results.json then holds those measurements only.
+ */
+const ONLY = process.env.MAGICPORT_BENCH_API_CASES;
+
+async function fill(store: ClickHouseStore, handshakesOnly: boolean): Promise<void> {
   await store.command(`INSERT INTO handshakes (dm, seq, vm, domid, boot, host, time, handshake_id, result,
       protocol_version, product_number, product_name, build, blacklisted, blacklist_key, blacklist_revision,
       mask, mask_writes, unplug_applied, violations, start_time, end_time, access_count, _topic, _partition, _offset)
@@ -46,6 +52,7 @@ async function fill(store: ClickHouseStore): Promise<void> {
       if(number % 50 = 0 OR number % 97 = 0, 1, NULL), 3, [3], number % 50 != 0, [],
       ${T0} + toIntervalSecond(number * 2), ${T0} + toIntervalSecond(number * 2), 10, 'bench', 0, number
     FROM numbers(${HANDSHAKES}) SETTINGS max_memory_usage = 4000000000`);
+  if (handshakesOnly) return;
   await store.command(`INSERT INTO port_accesses (dm, seq, vm, domid, boot, host, time, op, port, size, value, response, _topic, _partition, _offset)
     SELECT concat('dm-', toString(intDiv(number, 10) % ${GUESTS})), number, ${VM('intDiv(number, 10)')}, 1,
       intDiv(intDiv(number, 10), ${GUESTS}), 'host-1', ${T0} + toIntervalMillisecond(number * 200),
@@ -94,7 +101,8 @@ const benchmark: Benchmark = {
     try {
       await migrate(store, () => undefined);
       const filled = process.hrtime.bigint();
-      await fill(store);
+      const handshakesOnly = ONLY !== undefined && 'fleet builds'.includes(ONLY);
+      await fill(store, handshakesOnly);
       const fillSeconds = Number(process.hrtime.bigint() - filled) / 1e9;
       const config = loadConfig({
         MAGICPORT_HTTP_PORT: '0',
@@ -151,12 +159,14 @@ const benchmark: Benchmark = {
       ];
       const out: Measurement[] = [
         {
-          name: 'fill (1M handshakes, 10M port accesses, 10M log lines, views)',
+          name: handshakesOnly
+            ? 'fill (1M handshakes, views)'
+            : 'fill (1M handshakes, 10M port accesses, 10M log lines, views)',
           value: fillSeconds,
           unit: 's',
         },
       ];
-      for (const c of cases) {
+      for (const c of cases.filter((k) => ONLY === undefined || k.name.includes(ONLY))) {
         const http = await timeIt(SAMPLES, () => get(`${server.url}${c.http}`));
         const direct = await timeIt(SAMPLES, c.direct);
         out.push({

@@ -493,3 +493,115 @@ async function runSeedAgain(run: FleetRun): Promise<FleetRun> {
   await waitIngested(fixture, again);
   return again;
 }
+
+describe('guest log attribution', () => {
+  it('shows each line its attribution; API and CLI include or exclude unattributed lines', async () => {
+    const run = runs[0]!;
+    const range = `from=${run.start.slice(0, 10)}&to=${dayAfter30(run.start)}`;
+    const [line] = (
+      await api<{ items: Row[] }>(
+        url,
+        `/api/v1/logs/search?q=${encodeURIComponent(' ')}&${range}&limit=1`,
+      )
+    ).body.items;
+    const vm = line!.vm as string;
+    const guestLines = await allPages<Row>(url, `/api/v1/guests/${vm}/logs?${range}`, 50);
+    // The simulator's guests write only guest lines.
+    expect(new Set(guestLines.map((l) => l.attribution))).toEqual(new Set(['guest']));
+    // A qemu-dm log tap's line it could not attribute, for the same guest (as the tap would write it).
+    const time = (line!.time as string).replace('T', ' ').replace('Z', '');
+    const text = 'xen_platform: magicport-unattributed-line';
+    await fixture.clickhouse.store.command(
+      `INSERT INTO guest_logs (dm, seq, vm, domid, boot, host, time, text, bytes, truncated, trigger,
+         dropped_before, throttled_ms, access_count, first_time, last_time, handshake_id,
+         attribution, _topic, _partition, _offset)
+       SELECT 'qemu-dm-tap', 1, {vm:UUID}, 1, {boot:UInt64}, {host:String},
+         {time:DateTime64(6, 'UTC')}, {text:String}, {text:String}, false, NULL, 0, 0, 0,
+         {time:DateTime64(6, 'UTC')}, {time:DateTime64(6, 'UTC')}, NULL, 'unattributed', 'test', 0, 0`,
+      { vm, boot: line!.boot as number, host: line!.host as string, time, text },
+    );
+    try {
+      const logsOf = (which: string) =>
+        allPages<Row>(url, `/api/v1/guests/${vm}/logs?${range}&attribution=${which}`, 50);
+      const all = await allPages<Row>(url, `/api/v1/guests/${vm}/logs?${range}`, 50);
+      expect(all).toHaveLength(guestLines.length + 1);
+      expect(
+        all.filter((l) => l.attribution === 'unattributed').map((l) => [l.dm, l.text]),
+      ).toEqual([['qemu-dm-tap', text]]);
+      expect(await logsOf('all')).toEqual(all);
+      expect(await logsOf('guest')).toEqual(guestLines);
+      expect((await logsOf('unattributed')).map((l) => l.text)).toEqual([text]);
+      const search = (which: string) =>
+        allPages<Row>(
+          url,
+          `/api/v1/logs/search?q=magicport-unattributed&${range}&attribution=${which}`,
+        );
+      expect((await search('all')).map((l) => [l.vm, l.attribution])).toEqual([
+        [vm, 'unattributed'],
+      ]);
+      expect(await search('guest')).toEqual([]);
+      const bad = await api(url, `/api/v1/guests/${vm}/logs?attribution=qemu`);
+      expect(bad.status).toBe(400);
+      expect(bad.body).toMatchObject({ detail: expect.stringContaining('attribution') });
+
+      const cli = await runCli(
+        [
+          'logs',
+          vm,
+          '--attribution',
+          'unattributed',
+          '--from',
+          run.start.slice(0, 10),
+          '--server',
+          url,
+          '--json',
+        ],
+        60_000,
+      );
+      expect(cli.code, cli.stderr).toBe(0);
+      expect(JSON.parse(cli.stdout)).toEqual(await logsOf('unattributed'));
+      const table = await runCli(
+        [
+          'logs',
+          'search',
+          'magicport-unattributed',
+          '--from',
+          run.start.slice(0, 10),
+          '--to',
+          dayAfter30(run.start),
+          '--server',
+          url,
+        ],
+        60_000,
+      );
+      expect(table.code, table.stderr).toBe(0);
+      expect(table.stdout).toContain('unattributed');
+      const guestOnly = await runCli(
+        [
+          'logs',
+          'search',
+          'magicport-unattributed',
+          '--attribution',
+          'guest',
+          '--from',
+          run.start.slice(0, 10),
+          '--to',
+          dayAfter30(run.start),
+          '--server',
+          url,
+          '--json',
+        ],
+        60_000,
+      );
+      expect(JSON.parse(guestOnly.stdout)).toEqual([]);
+      const wrong = await runCli(['logs', vm, '--attribution', 'qemu', '--server', url], 60_000);
+      expect(wrong.code).not.toBe(0);
+      expect(wrong.stderr).toContain("'qemu' is invalid");
+    } finally {
+      await fixture.clickhouse.store.command(
+        "DELETE FROM guest_logs WHERE dm = 'qemu-dm-tap' AND vm = {vm:UUID}",
+        { vm },
+      );
+    }
+  });
+});

@@ -31,8 +31,23 @@ describe('magicport up', () => {
     const events = Number(
       /([\d,]+) events recorded and ingested/.exec(exit.stdout)?.[1]?.replace(/,/g, ''),
     );
+    const out = stripVTControlCharacters(exit.stdout);
+    const [counts, answers] = out.split('\nFleet driver builds: ');
+    const [buildsPart, rest] = answers!.split('\nBlacklist hits by build: ');
+    const [hitsPart, replayPart] = rest!.split('\nReplay: ');
+    const cells = (part: string) =>
+      part
+        .split('\n')
+        .filter((l) => l.startsWith('│') && !/│ driver build /.test(l))
+        .map((l) =>
+          l
+            .split('│')
+            .slice(1, -1)
+            .map((c) => c.trim())
+            .map((c) => (/^[\d,]+$/.test(c) ? Number(c.replace(/,/g, '')) : c)),
+        );
     const printed = Object.fromEntries(
-      [...stripVTControlCharacters(exit.stdout).matchAll(/│ (\w+)\s+│ ([\d,]+)\s+│/g)].map((m) => [
+      [...counts!.matchAll(/│ (\w+)\s+│ ([\d,]+)\s+│/g)].map((m) => [
         m[1],
         Number(m[2]!.replace(/,/g, '')),
       ]),
@@ -56,6 +71,51 @@ describe('magicport up', () => {
       const guestRows =
         rows.dm_instances! + rows.port_accesses! + rows.handshakes! + rows.guest_logs!;
       expect(guestRows).toBe(events);
+
+      // The three questions, answered from the same tables.
+      const name = `multiIf(product_number IS NULL, '(no product)',
+        concat(ifNull(product_name, concat('#', toString(product_number))), ' ', ifNull(toString(build), '?')))`;
+      const builds = await store.query<Record<string, string>>(
+        `SELECT ${name} AS b, uniqExact(vm) AS g, uniqExact(host) AS h, count() AS n
+         FROM handshakes WHERE product_number IS NOT NULL AND build IS NOT NULL
+         GROUP BY product_number, product_name, build ORDER BY g DESC, product_number, build`,
+      );
+      expect(buildsPart).toMatch(
+        new RegExp(`^${builds.length} builds; the ${Math.min(10, builds.length)} on most guests:`),
+      );
+      expect(cells(buildsPart!)).toEqual(
+        builds.slice(0, 10).map((r) => [r.b, Number(r.g), Number(r.h), Number(r.n)]),
+      );
+      const hits = await store.query<Record<string, string>>(
+        `SELECT ${name} AS b, countIf(result = 'blacklisted') AS honoured,
+           countIf(result = 'blacklist-ignored') AS ignored, uniqExact(vm) AS g
+         FROM handshakes WHERE result IN ('blacklisted', 'blacklist-ignored')
+         GROUP BY product_number, product_name, build ORDER BY product_number, build`,
+      );
+      expect(hits.length).toBeGreaterThan(0);
+      expect(hitsPart).toMatch(new RegExp(`^${hits.length} builds hit the blacklist:`));
+      expect(cells(hitsPart!)).toEqual(
+        hits.map((r) => [r.b, Number(r.honoured), Number(r.ignored), Number(r.g)]),
+      );
+      // What the replay says is counted over every handshake the tables hold; a handshake that
+      // does not replay to its outcome is named with the command that shows why.
+      const replay =
+        /^([\d,]+) handshakes replayed, ([\d,]+) match the recorded outcome(?:\.|; ([\d,]+) differ \(([\d,]+) only in their violations list\), e\.g\. npx magicport replay (\S+) --boot (\d+))\n\nTry, while it serves:\n {2}npx magicport fleet builds\n {2}npx magicport blacklist hits\n {2}npx magicport replay VM\n$/.exec(
+          replayPart!,
+        );
+      expect(replay, replayPart).not.toBeNull();
+      const [total, matching, differing] = replay!
+        .slice(1, 4)
+        .map((v) => Number((v ?? '0').replace(/,/g, '')));
+      expect(total).toBe(rows.handshakes);
+      expect(matching! + differing!).toBe(total);
+      if (differing! > 0) {
+        const [named] = await store.query<{ n: string }>(
+          'SELECT count() AS n FROM handshakes WHERE vm = {vm:UUID} AND boot = {boot:UInt64}',
+          { vm: replay![5]!, boot: Number(replay![6]) },
+        );
+        expect(Number(named!.n)).toBeGreaterThan(0);
+      }
     } finally {
       await store.close();
     }

@@ -22,6 +22,8 @@ export function buildProgram(): Command {
     )
     .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError()
+    // Lets `logs` keep its own flags apart from `logs search`'s (commander needs it on the root).
+    .enablePositionalOptions()
     .helpCommand(false)
     .addCommand(dmCommand())
     .addCommand(migrateCommand())

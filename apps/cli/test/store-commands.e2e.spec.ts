@@ -117,9 +117,9 @@ describe('magicport migrate and rebuild (embedded chDB)', () => {
     const run = await magicport(['rebuild']);
     expect([run.code, run.stderr]).toEqual([0, '']);
     expect(run.stdout.split('\n').slice(0, 3)).toEqual([
-      '[0/6] recomputing driver_builds_daily',
-      '[1/6] swapping in driver_builds_daily',
-      '[2/6] rebuilt driver_builds_daily',
+      '[0/8] recomputing driver_builds_daily',
+      '[1/8] swapping in driver_builds_daily',
+      '[2/8] rebuilt driver_builds_daily',
     ]);
     expect(run.stdout).toMatch(/\nrebuilt the report views of embedded chDB at .* in \d+ ms\n$/);
   });

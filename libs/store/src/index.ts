@@ -8,8 +8,5 @@ export { PINNED_SETTINGS } from './clickhouse-connection';
 export * from './open-store';
 export * from './raw';
 export * from './migrations';
-export * from './reports/api';
+export * from './reports';
 export * from './views';
-// A namespace, `reports.fleetBuilds(…)`: the API's own queries (src/reports/api) export
-// functions of the same names at the top level.
-export * as reports from './reports';

@@ -21,6 +21,8 @@ const TABLES = [
   'dm_instances',
   'driver_builds_daily',
   'driver_builds_daily_mv',
+  'fleet_builds_daily',
+  'fleet_builds_daily_mv',
   'guest_logs',
   'handshakes',
   'latest_handshakes',

@@ -101,6 +101,7 @@ const EXPECTED: object[] = [
     first_time: '2026-03-01 12:00:00.000021',
     last_time: '2026-03-01 12:00:00.000029',
     handshake_id: null,
+    attribution: 'guest',
     ...source,
   },
   {
@@ -164,6 +165,24 @@ describe('rawRow', () => {
       data: { ...event.data, blacklistRevision: 7 },
     } as unknown as typeof event;
     expect(rawRow(v2, SOURCE)).toMatchObject({ blacklist_revision: 7 });
+  });
+
+  it("carries a guest.log line's attribution: absent is guest, unattributed kept", () => {
+    const event = sampleEvents()[5]!;
+    expect(event.type).toBe('guest.log');
+    const marked = {
+      ...event,
+      data: { ...event.data, attribution: 'unattributed' },
+    } as typeof event;
+    const guest = { ...event, data: { ...event.data, attribution: 'guest' } } as typeof event;
+    expect(rawRow(marked, SOURCE)).toMatchObject({ attribution: 'unattributed' });
+    expect(rawRow(guest, SOURCE)).toMatchObject({ attribution: 'guest' });
+    expect(rawRow(event, SOURCE)).toMatchObject({ attribution: 'guest' });
+    for (const e of [marked, guest, event]) {
+      expect(checkEvent(e)).toMatchObject({ ok: true });
+      expect(rawRowJson(e, SOURCE)).toBe(JSON.stringify(rawRow(e, SOURCE)));
+    }
+    expect(JSON.parse(rawRowJson(marked, SOURCE))).toMatchObject({ attribution: 'unattributed' });
   });
 
   it('maps each type to its raw table', () => {

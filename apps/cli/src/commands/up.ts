@@ -13,6 +13,7 @@ import { RAW_TABLES, type ClickHouseStore } from '@magicport/store';
 import { configFlags } from '../config-flags';
 import { untilSignal } from '../signals';
 import { colourFor, tableStyle } from '../output';
+import { printAnswers } from './up-answers';
 
 interface UpFlags {
   fleet: boolean;
@@ -108,6 +109,7 @@ export function upCommand(): Command {
               `${((Date.now() - began) / 1000).toFixed(1)} s.\n`,
           );
           process.stdout.write(await tableSummary(server.runtime.store));
+          await printAnswers(server.runtime.store, server.url);
         }
         if (!flags.exitWhenIngested) {
           process.stdout.write(

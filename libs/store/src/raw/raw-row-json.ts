@@ -1,4 +1,9 @@
-import type { EventOf, GuestEvent, MagicportEvent } from '@magicport/events';
+import {
+  guestLogAttribution,
+  type EventOf,
+  type GuestEvent,
+  type MagicportEvent,
+} from '@magicport/events';
 import { rawRow } from './raw-row';
 import type { RecordSource } from './raw-tables';
 import { toClickHouseTime } from './raw-time';
@@ -83,6 +88,8 @@ function guestLogJson(e: EventOf<'guest.log'>, s: RecordSource): string {
     `"bytes_base64":"${d.bytesBase64}","truncated":${d.truncated},"trigger":${d.trigger},` +
     `"dropped_before":${d.droppedBefore},"throttled_ms":${d.throttledMs},` +
     `"access_count":${d.accessCount},"first_time":"${toClickHouseTime(d.firstTime)}",` +
-    `"last_time":"${toClickHouseTime(d.lastTime)}","handshake_id":${handshake}${sourceTail(s)}`
+    `"last_time":"${toClickHouseTime(d.lastTime)}","handshake_id":${handshake},` +
+    // A literal of the schema ('guest' | 'unattributed'): nothing to escape.
+    `"attribution":"${guestLogAttribution(d)}"${sourceTail(s)}`
   );
 }

@@ -1,9 +1,10 @@
-import type {
-  BlacklistEvent,
-  EventOf,
-  GuestEventType,
-  GuestEvent,
-  MagicportEvent,
+import {
+  guestLogAttribution,
+  type BlacklistEvent,
+  type EventOf,
+  type GuestEventType,
+  type GuestEvent,
+  type MagicportEvent,
 } from '@magicport/events';
 import type { RecordSource } from './raw-tables';
 import { toClickHouseTime } from './raw-time';
@@ -74,6 +75,7 @@ function guestLogRow(e: EventOf<'guest.log'>, s: RecordSource): object {
     first_time: toClickHouseTime(d.firstTime),
     last_time: toClickHouseTime(d.lastTime),
     handshake_id: d.handshakeId,
+    attribution: guestLogAttribution(d),
     _topic: s.topic,
     _partition: s.partition,
     _offset: s.offset,

@@ -95,6 +95,7 @@ export const RAW_COLUMNS: Readonly<Record<RawTable, readonly string[]>> = {
     'first_time',
     'last_time',
     'handshake_id',
+    'attribution',
     ...SOURCE,
   ],
   blacklist_changes: [

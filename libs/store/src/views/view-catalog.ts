@@ -1,6 +1,6 @@
 import type { ClickHouseStore } from '../clickhouse-store';
 
-/** A materialized view of 0002_report_views.sql and the table it writes. */
+/** A materialized view of the migrations (0002, 0005) and the table it writes. */
 export interface ReportView {
   view: string;
   target: string;
@@ -19,6 +19,14 @@ export const REPORT_VIEWS: readonly ReportView[] = [
       uniqExactMerge(guests) AS guests, sum(handshakes) AS handshakes,
       min(first_seen) AS first_seen, max(last_seen) AS last_seen
       FROM {source} GROUP BY day, product_number, build, host`,
+  },
+  {
+    view: 'fleet_builds_daily_mv',
+    target: 'fleet_builds_daily',
+    finished: `SELECT day, product_number, build, anyLast(product_name) AS product_name,
+      uniqExactMerge(guests) AS guests, uniqExactMerge(hosts) AS hosts,
+      sum(handshakes) AS handshakes, min(first_seen) AS first_seen, max(last_seen) AS last_seen
+      FROM {source} GROUP BY day, product_number, build`,
   },
   {
     view: 'latest_handshakes_mv',

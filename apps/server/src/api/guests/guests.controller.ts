@@ -54,6 +54,7 @@ export class GuestsController {
         from,
         to,
         grep: query.grep,
+        attribution: attributionFilter(query.attribution),
         after: query.cursor ? cursorTimeKey('guest-logs', query.cursor) : undefined,
         limit: limit + 1,
       },
@@ -77,6 +78,7 @@ export class GuestsController {
         to,
         contains: query.q,
         host: query.host,
+        attribution: attributionFilter(query.attribution),
         after: query.cursor ? cursorTimeKey('log-search', query.cursor) : undefined,
         limit: limit + 1,
       },
@@ -121,6 +123,11 @@ export class GuestsController {
       handshake: r.handshakeId === null ? null : (context.get(r.handshakeId) ?? null),
     }));
   }
+}
+
+/** `all` (the default) filters nothing; each line shows its attribution. */
+function attributionFilter(value: 'guest' | 'unattributed' | 'all' | undefined) {
+  return value === 'all' ? undefined : value;
 }
 
 function shiftDay(chText: string, days: number): string {

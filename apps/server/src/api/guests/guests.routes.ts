@@ -152,6 +152,15 @@ export const GUEST_REPLAY = route({
   }),
 });
 
+const ATTRIBUTION = Type.Union(
+  [Type.Literal('guest'), Type.Literal('unattributed'), Type.Literal('all')],
+  {
+    default: 'all',
+    description:
+      "which lines: the guest's (guest), those qemu-dm's log could not attribute (unattributed), or both (all)",
+  },
+);
+
 const LogLine = Type.Object({
   time: Type.String(),
   vm: Type.String(),
@@ -168,6 +177,10 @@ const LogLine = Type.Object({
     description: 'delay the qemu-traditional throttle would have imposed',
   }),
   handshakeId: Nullable(Type.String()),
+  attribution: Type.Union([Type.Literal('guest'), Type.Literal('unattributed')], {
+    description:
+      "unattributed: a qemu-dm log line the tap could not tell from qemu-dm's own messages",
+  }),
   handshake: Nullable(
     Type.Object({
       result: Type.String(),
@@ -190,6 +203,7 @@ export const GUEST_LOGS = route({
       grep: Type.Optional(P.text(1024, 'an RE2 regular expression')),
       from: Type.Optional(P.time('start (inclusive)')),
       to: Type.Optional(P.time('end (exclusive)')),
+      attribution: Type.Optional(ATTRIBUTION),
       limit: Type.Optional(P.limit),
       cursor: Type.Optional(P.cursor),
     },
@@ -210,6 +224,7 @@ export const LOG_SEARCH = route({
       from: Type.Optional(P.time('start (inclusive), default 24 hours before to')),
       to: Type.Optional(P.time('end (exclusive), default now')),
       host: Type.Optional(P.host),
+      attribution: Type.Optional(ATTRIBUTION),
       limit: Type.Optional(P.limit),
       cursor: Type.Optional(P.cursor),
     },

@@ -1,4 +1,4 @@
-import type { ClickHouseStore } from '../../clickhouse-store';
+import type { ClickHouseStore } from '../clickhouse-store';
 import { isoTime, limitedQuery, n64, n64OrNull, Where, type ApiQueryLimits } from './api-query';
 
 /** A guest and its latest handshake (the driver it runs now). */

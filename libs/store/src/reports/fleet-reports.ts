@@ -1,4 +1,4 @@
-import type { ClickHouseStore } from '../../clickhouse-store';
+import type { ClickHouseStore } from '../clickhouse-store';
 import { isoTime, limitedQuery, n64, Where, type ApiQueryLimits } from './api-query';
 
 /** A time range [from, to) as ClickHouse DateTime64(6) text (`2026-03-01 00:00:00.000000`). */
@@ -31,7 +31,7 @@ const MIDNIGHT = / 00:00:00\.000000$/;
 
 /**
  * Driver builds seen in [from, to): distinct guests and hosts, handshakes, first and last seen.
- * A range of whole UTC days reads the daily projection (exact: uniqExact states merge exactly);
+ * A range of whole UTC days reads a daily view (exact: uniqExact states merge exactly);
  * any other range reads the raw handshakes.
  */
 export async function fleetBuilds(
@@ -49,11 +49,17 @@ export async function fleetBuilds(
       afterProduct: q.after?.product,
       afterBuild: q.after?.build,
     });
+  // Fleet-wide questions read the host-less daily view (migration 0005): the per-host one holds
+  // nearly a row per handshake when guests spread over many hosts.
+  const [view, hosts] =
+    q.host === undefined
+      ? ['fleet_builds_daily', 'uniqExactMerge(hosts)']
+      : ['driver_builds_daily', 'uniqExact(host)'];
   const sql = daily
     ? `SELECT product_number, anyLast(product_name) AS product_name, build,
-         uniqExactMerge(guests) AS guests, uniqExact(host) AS hosts, sum(handshakes) AS handshakes,
+         uniqExactMerge(guests) AS guests, ${hosts} AS hosts, sum(handshakes) AS handshakes,
          min(first_seen) AS first_seen, max(last_seen) AS last_seen
-       FROM driver_builds_daily
+       FROM ${view}
        WHERE day >= toDate32({from:DateTime64(6, 'UTC')}) AND day < toDate32({to:DateTime64(6, 'UTC')})
          AND ${where}
        GROUP BY product_number, build ORDER BY product_number, build LIMIT {limit:UInt32}`

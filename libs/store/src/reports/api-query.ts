@@ -1,5 +1,5 @@
-import type { ClickHouseStore, QueryParams } from '../../clickhouse-store';
-import type { RetryPolicy } from '../../transient-retry';
+import type { ClickHouseStore, QueryParams } from '../clickhouse-store';
+import type { RetryPolicy } from '../transient-retry';
 
 const ONE_ATTEMPT: RetryPolicy = { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 };
 

@@ -1,4 +1,4 @@
-import type { ClickHouseStore } from '../../clickhouse-store';
+import type { ClickHouseStore } from '../clickhouse-store';
 import {
   isoTime,
   limitedQuery,

@@ -1,4 +1,4 @@
-import type { ClickHouseStore } from '../../clickhouse-store';
+import type { ClickHouseStore } from '../clickhouse-store';
 import { isoTime, limitedQuery, n64, Where, type ApiQueryLimits } from './api-query';
 
 export interface GuestLogRow {
@@ -13,7 +13,11 @@ export interface GuestLogRow {
   droppedBefore: number;
   throttledMs: number;
   handshakeId: string | null;
+  /** `unattributed`: a qemu-dm log line the tap could not tell from qemu-dm's own messages. */
+  attribution: GuestLogAttribution;
 }
+
+export type GuestLogAttribution = 'guest' | 'unattributed';
 
 export interface GuestLogsQuery {
   /** One guest, or the whole fleet when absent (then `from`/`to` bound the scan). */
@@ -26,6 +30,8 @@ export interface GuestLogsQuery {
   /** Case-insensitive substring of the line's text. */
   contains?: string;
   host?: string;
+  /** Only lines of this attribution; both when absent. */
+  attribution?: GuestLogAttribution;
   after?: { time: string; dm: string; seq: number };
   limit: number;
 }
@@ -42,6 +48,7 @@ export async function guestLogs(
     .maybe(q.from, "time >= {from:DateTime64(6, 'UTC')}", { from: q.from })
     .maybe(q.to, "time < {to:DateTime64(6, 'UTC')}", { to: q.to })
     .maybe(q.host, 'host = {host:String}', { host: q.host })
+    .maybe(q.attribution, 'attribution = {attribution:String}', { attribution: q.attribution })
     .maybe(q.grep, 'match(text, {grep:String})', { grep: q.grep })
     // The condition guest_logs' ngram index (migration 0002) serves; LIKE wildcards escaped.
     .maybe(q.contains, "lowerUTF8(text) LIKE concat('%', lowerUTF8({contains:String}), '%')", {
@@ -55,7 +62,8 @@ export async function guestLogs(
   const rows = await limitedQuery<Record<string, unknown>>(
     store,
     q.vm === undefined ? 'log-search' : 'guest-logs',
-    `SELECT time, vm, host, dm, seq, boot, text, truncated, dropped_before, throttled_ms, handshake_id
+    `SELECT time, vm, host, dm, seq, boot, text, truncated, dropped_before, throttled_ms, handshake_id,
+       toString(attribution) AS attribution
      FROM guest_logs WHERE ${where} ORDER BY time, dm, seq LIMIT {limit:UInt32}`,
     { ...where.params, limit: q.limit },
     limits,
@@ -72,5 +80,6 @@ export async function guestLogs(
     droppedBefore: n64(r.dropped_before),
     throttledMs: r.throttled_ms as number,
     handshakeId: (r.handshake_id as string | null) ?? null,
+    attribution: r.attribution as GuestLogAttribution,
   }));
 }
