@@ -1,7 +1,7 @@
 import type { EventType, MagicportEvent } from '@magicport/events';
 import type { OffsetRange } from './partition-ranges';
 
-import type { RecordSource } from '@magicport/store';
+import type { JsonRowsBlock, RecordSource } from '@magicport/store';
 
 /** The raw tables, one per event kind (the store's converters behind a port). */
 export interface RawSink {
@@ -9,7 +9,7 @@ export interface RawSink {
   /** The row as JSONEachRow text. */
   rowOf(event: MagicportEvent, source: RecordSource): string;
   /** One insert; the same token with the same rows is stored once. */
-  insert(table: string, rows: readonly string[], dedupToken: string): Promise<void>;
+  insert(table: string, rows: JsonRowsBlock, dedupToken: string): Promise<void>;
 }
 
 /** The durable per-(group, topic, partition) record of the range being inserted. */

@@ -1,5 +1,5 @@
 import {
-  insertRawJson,
+  insertRawJsonBlock,
   rawRowJson,
   rawTableOf,
   type ClickHouseStore,
@@ -12,6 +12,6 @@ export function clickHouseRawSink(store: ClickHouseStore): RawSink {
   return {
     tableOf: rawTableOf,
     rowOf: rawRowJson,
-    insert: (table, rows, token) => insertRawJson(store, table as RawTable, rows, token),
+    insert: (table, rows, token) => insertRawJsonBlock(store, table as RawTable, rows, token),
   };
 }

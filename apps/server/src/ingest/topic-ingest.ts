@@ -7,6 +7,7 @@ import type {
   Subscription,
 } from '@magicport/bus';
 import { DLQ_TOPIC, type MagicportEvent } from '@magicport/events';
+import { JsonRowsBlock } from '@magicport/store';
 import type { IngestLog, IngestObserver, RangeLog, RawSink } from './ingest-ports';
 import {
   commitOffsetAfter,
@@ -227,10 +228,10 @@ export class TopicIngest {
     batch: ConsumedBatch,
     records: readonly ConsumedRecord[],
   ): {
-    byTable: Map<string, { rows: string[]; types: Map<string, number> }>;
+    byTable: Map<string, { rows: JsonRowsBlock; types: Map<string, number> }>;
     dead: Extract<RecordOutcome, { kind: 'dlq' }>[];
   } {
-    const byTable = new Map<string, { rows: string[]; types: Map<string, number> }>();
+    const byTable = new Map<string, { rows: JsonRowsBlock; types: Map<string, number> }>();
     const dead: Extract<RecordOutcome, { kind: 'dlq' }>[] = [];
     for (const record of records) {
       const outcome = routeRecord(record, this.options.maxRecordBytes);
@@ -241,8 +242,8 @@ export class TopicIngest {
       const event: MagicportEvent = outcome.event;
       const table = this.ports.sink.tableOf(event.type);
       let part = byTable.get(table);
-      if (!part) byTable.set(table, (part = { rows: [], types: new Map() }));
-      part.rows.push(
+      if (!part) byTable.set(table, (part = { rows: new JsonRowsBlock(), types: new Map() }));
+      part.rows.append(
         this.ports.sink.rowOf(event, {
           topic: batch.topic,
           partition: batch.partition,

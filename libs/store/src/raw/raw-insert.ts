@@ -1,4 +1,5 @@
 import type { ClickHouseStore } from '../clickhouse-store';
+import type { JsonRowsBlock } from './json-rows-block';
 import { RAW_COLUMNS, type RawTable } from './raw-tables';
 
 /**
@@ -31,6 +32,21 @@ export async function insertRawJson(
 ): Promise<void> {
   if (rows.length === 0) return;
   await store.insertJsonEachRow(table, rows.join('\n'), {
+    dedupToken,
+    columns: RAW_COLUMNS[table],
+    tag: `insert-${table}`,
+  });
+}
+
+/** The same for rows collected in a JsonRowsBlock (the ingest's path). */
+export async function insertRawJsonBlock(
+  store: ClickHouseStore,
+  table: RawTable,
+  block: JsonRowsBlock,
+  dedupToken: string,
+): Promise<void> {
+  if (block.count === 0) return;
+  await store.insertJsonEachRow(table, block.text(), {
     dedupToken,
     columns: RAW_COLUMNS[table],
     tag: `insert-${table}`,

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { JsonRowsBlock } from '../src/raw/json-rows-block';
+
+describe('JsonRowsBlock', () => {
+  it('is the rows joined by newlines, through growth and multi-byte text', () => {
+    const block = new JsonRowsBlock(8);
+    const rows = [
+      '{"text":"ascii"}',
+      '{"text":"Grüße – 日本語 🚀"}',
+      `{"text":"${'x'.repeat(5_000)}"}`,
+      '{}',
+    ];
+    for (const row of rows) block.append(row);
+    expect(block.count).toBe(4);
+    expect(block.text()).toBe(rows.join('\n'));
+  });
+
+  it('is empty with no rows', () => {
+    const block = new JsonRowsBlock();
+    expect(block.count).toBe(0);
+    expect(block.text()).toBe('');
+  });
+});
