@@ -6,10 +6,10 @@
 set -eu
 cd "$(dirname "$0")/../.."
 venv=.cache/schemathesis-venv
-if [ ! -x "$venv/bin/schemathesis" ]; then
+if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "4.32.5"; then
   echo "installing schemathesis into $venv"
   python3 -m venv "$venv" || { echo "needs python3 with the venv module (apt-get install python3-venv)" >&2; exit 2; }
-  "$venv/bin/pip" install --quiet schemathesis
+  "$venv/bin/pip" install --quiet "schemathesis==4.32.5"
 fi
 npx tsc -b apps/cli
 log=$(mktemp)
