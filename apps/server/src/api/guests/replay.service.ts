@@ -159,10 +159,7 @@ function splitByBoot(recording: Recording, fromBoot: number, boot: number): Reco
   return boots;
 }
 
-function mergeAccesses(
-  recording: Recording,
-  logBytesRecorded: boolean,
-): RecordedAccess[] {
+function mergeAccesses(recording: Recording, logBytesRecorded: boolean): RecordedAccess[] {
   // Sorted by time; at equal times by seq, a line's bytes just before the line's own event.
   const keyed: { t: number; seq: number; access: RecordedAccess }[] = recording.accesses.map(
     (a) => ({
