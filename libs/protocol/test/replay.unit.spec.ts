@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { collectSession, logLineAccesses, replay } from '@magicport/protocol';
-import { linuxBoot, record, timed } from './support/recording';
+import { linuxBoot, record, recordBoots, timed } from './support/recording';
 
 const GPLPV_1 = '/mh/driver-blacklist/gplpv-windows/1';
 const gplpvBoot = timed(0, [
@@ -118,5 +118,70 @@ describe('replay', () => {
       151,
       18,
     ]);
+  });
+
+  describe('a later boot on the same qemu-traditional instance', () => {
+    // Boot 0 gets gplpv-windows build 1 blacklisted; qemu-dm never clears the flag, so boot 1's
+    // first magic read already answers 0xd249 (the recorder resets the device model between
+    // boots, which qemu-traditional ignores) and the driver gives up there.
+    const options = {
+      profile: 'qemu-traditional' as const,
+      blacklist: (k: string) => k === GPLPV_1,
+    };
+    const [boot0, boot1] = recordBoots(options, [
+      gplpvBoot,
+      timed(100, [{ op: 'in', port: 0x10, size: 2 }]),
+    ]);
+
+    it('was recorded with the sticky answer', () => {
+      expect(boot1!.accesses[0]!.response).toBe(0xd249);
+      expect(boot1!.outcomes.map((h) => h.result)).toEqual(['blacklisted']);
+    });
+
+    it('reproduces the recording when the earlier boot is replayed first', () => {
+      const result = replay(
+        { earlierBoots: [boot0!], accesses: boot1!.accesses, outcomes: boot1!.outcomes },
+        options,
+      );
+      expect(result.differences).toEqual([]);
+      expect(result.outcomes.map((h) => h.result)).toEqual(['blacklisted']);
+      expect(result.timeline.map((e) => e.response)).toEqual([0xd249]);
+      expect(result.timeline[0]!.t).toBe(100);
+    });
+
+    it('control: from a fresh device model the first magic read differs', () => {
+      const result = replay({ accesses: boot1!.accesses, outcomes: boot1!.outcomes }, options);
+      expect(result.differences).toEqual([
+        {
+          kind: 'response',
+          index: 0,
+          t: 100,
+          meaning: 'magic read: 0x49d2',
+          recorded: 0xd249,
+          replayed: 0x49d2,
+        },
+        {
+          kind: 'outcome',
+          handshake: 0,
+          field: 'result',
+          recorded: 'blacklisted',
+          replayed: 'abandoned',
+        },
+        { kind: 'outcome', handshake: 0, field: 'blacklisted', recorded: true, replayed: false },
+        {
+          kind: 'outcome',
+          handshake: 0,
+          field: 'blacklistKey',
+          recorded: GPLPV_1,
+          replayed: null,
+        },
+      ]);
+    });
+
+    it('derives the recorded outcomes of the replayed boot only', () => {
+      const result = replay({ earlierBoots: [boot0!], accesses: boot1!.accesses }, options);
+      expect(result.recordedOutcomes.map((h) => h.result)).toEqual(['blacklisted']);
+      expect(result.differences).toEqual([]);
+    });
   });
 });

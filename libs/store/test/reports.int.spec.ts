@@ -307,6 +307,7 @@ describe('replay and logs', () => {
     expect(rec.accesses.map((a) => a.seq)).toEqual([1, 3, 4]);
     expect(rec.logLines.map((l) => l.seq)).toEqual([2, 6]);
     expect(rec.accesses[0]).toEqual({
+      boot: 1,
       seq: 1,
       t: at(DAY1, 1) + 10,
       op: 'in',

@@ -23,7 +23,20 @@ export interface RecordedAccess {
   t: number;
 }
 
+/** An earlier boot on the same device-model instance: its accesses and when it was reset. */
+export interface EarlierBoot {
+  accesses: readonly RecordedAccess[];
+  /** Time of the reset that ended it (the next boot's start, or its last access). */
+  resetUs: number;
+}
+
 export interface ReplayInput {
+  /**
+   * The instance's earlier boots, oldest first: replayed (with a device-model reset between
+   * boots, as the recorder does at reboot) but not reported, so state that survives a reset
+   * (qemu-traditional's product and blacklist flag) is there when the replayed boot starts.
+   */
+  earlierBoots?: readonly EarlierBoot[];
   accesses: readonly RecordedAccess[];
   /** The outcomes recorded at the time; when absent they are derived from the recorded responses. */
   outcomes?: readonly HandshakeOutcome[];
@@ -94,6 +107,18 @@ export function replay(input: ReplayInput, options: GuestSessionOptions = {}): R
   const replayed = collectSession(options);
   // Without recorded outcomes, the recorded side is the tracker fed the recorded responses.
   const recorded = input.outcomes === undefined ? collectSession(options) : null;
+  for (const boot of input.earlierBoots ?? []) {
+    for (const a of boot.accesses) {
+      replayed.session.access(a.op, a.port, a.size, a.value, a.t);
+      recorded?.session.observe(a.op, a.port, a.size, a.value, a.response, a.t);
+    }
+    replayed.session.stop(boot.resetUs);
+    recorded?.session.stop(boot.resetUs);
+  }
+  // Only the replayed boot's handshakes and lines are reported.
+  const skipHandshakes = replayed.handshakes.length;
+  const skipRecorded = recorded?.handshakes.length ?? 0;
+  const skipLines = replayed.logLines.length;
   const timeline: TimelineEntry[] = [];
   let lastT = 0;
   input.accesses.forEach((access, index) => {
@@ -110,16 +135,19 @@ export function replay(input: ReplayInput, options: GuestSessionOptions = {}): R
   });
   replayed.session.stop(lastT);
   recorded?.session.stop(lastT);
-  const recordedOutcomes = input.outcomes ? [...input.outcomes] : (recorded?.handshakes ?? []);
+  const recordedOutcomes = input.outcomes
+    ? [...input.outcomes]
+    : (recorded?.handshakes.slice(skipRecorded) ?? []);
+  const outcomes = replayed.handshakes.slice(skipHandshakes);
   const differences = [
     ...responseDifferences(timeline),
-    ...outcomeDifferences(recordedOutcomes, replayed.handshakes),
+    ...outcomeDifferences(recordedOutcomes, outcomes),
   ];
   return {
     timeline,
-    outcomes: replayed.handshakes,
+    outcomes,
     recordedOutcomes,
-    logLines: replayed.logLines,
+    logLines: replayed.logLines.slice(skipLines),
     differences,
   };
 }

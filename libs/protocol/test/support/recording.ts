@@ -44,3 +44,22 @@ export const linuxBoot = (mask: number): Omit<GuestAccess, 't'>[] => [
   { op: 'in', port: 0x10, size: 2 },
   { op: 'out', port: 0x10, size: 2, value: mask },
 ];
+
+/** Several boots on one device-model instance, reset between them as the recorder does at reboot. */
+export function recordBoots(
+  options: GuestSessionOptions,
+  boots: readonly (readonly GuestAccess[])[],
+): { accesses: RecordedAccess[]; outcomes: SessionHandshake[]; resetUs: number }[] {
+  const { session, handshakes } = collectSession(options);
+  return boots.map((accesses) => {
+    const first = handshakes.length;
+    let last = 0;
+    const recorded = accesses.map((a): RecordedAccess => {
+      const response = session.access(a.op, a.port, a.size, a.value, a.t);
+      last = Math.max(last, a.t);
+      return a.op === 'in' ? { ...a, response } : { ...a };
+    });
+    session.stop(last);
+    return { accesses: recorded, outcomes: handshakes.slice(first), resetUs: last };
+  });
+}

@@ -115,6 +115,7 @@ export interface BootInstance {
 }
 
 export interface ReplayAccessRow {
+  boot: number;
   seq: number;
   t: number;
   op: 'in' | 'out';
@@ -125,6 +126,7 @@ export interface ReplayAccessRow {
 }
 
 export interface ReplayLogRow {
+  boot: number;
   seq: number;
   bytes: Uint8Array;
   trigger: number | null;
@@ -167,19 +169,23 @@ export async function bootInstances(
   }));
 }
 
-/** The port accesses and log lines of one boot on one dm, in seq order (replay's input). */
+/**
+ * The port accesses and log lines on one dm of boots `fromBoot` (default `boot`) to `boot`, in
+ * seq order (replay's input: a dm's earlier boots leave state a later boot starts with).
+ */
 export async function bootRecording(
   store: ClickHouseStore,
-  q: { vm: string; boot: number; dm: string },
+  q: { vm: string; boot: number; dm: string; fromBoot?: number },
   limits: ApiQueryLimits,
 ): Promise<Omit<BootRecording, 'instance'>> {
-  const params = { vm: q.vm, boot: q.boot, dm: q.dm };
-  const key = 'vm = {vm:UUID} AND boot = {boot:UInt64} AND dm = {dm:String}';
+  const params = { vm: q.vm, boot: q.boot, fromBoot: q.fromBoot ?? q.boot, dm: q.dm };
+  const key =
+    'vm = {vm:UUID} AND dm = {dm:String} AND boot BETWEEN {fromBoot:UInt64} AND {boot:UInt64}';
   const [accesses, lines] = await Promise.all([
     limitedQuery<Record<string, unknown>>(
       store,
       'replay-accesses',
-      `SELECT seq, time, toString(op) AS op, port, size, value, response FROM port_accesses
+      `SELECT boot, seq, time, toString(op) AS op, port, size, value, response FROM port_accesses
        WHERE ${key} ORDER BY seq LIMIT 5000000`,
       params,
       limits,
@@ -187,7 +193,7 @@ export async function bootRecording(
     limitedQuery<Record<string, unknown>>(
       store,
       'replay-log-lines',
-      `SELECT seq, base64Encode(bytes) AS bytes, trigger, first_time, last_time, access_count
+      `SELECT boot, seq, base64Encode(bytes) AS bytes, trigger, first_time, last_time, access_count
        FROM guest_logs WHERE ${key} ORDER BY seq LIMIT 5000000`,
       params,
       limits,
@@ -195,6 +201,7 @@ export async function bootRecording(
   ]);
   return {
     accesses: accesses.map((r) => ({
+      boot: n64(r.boot),
       seq: n64(r.seq),
       t: timeUs(r.time as string),
       op: r.op as 'in' | 'out',
@@ -204,6 +211,7 @@ export async function bootRecording(
       response: n64OrNull(r.response),
     })),
     logLines: lines.map((r) => ({
+      boot: n64(r.boot),
       seq: n64(r.seq),
       bytes: Buffer.from(r.bytes as string, 'base64'),
       trigger: (r.trigger as number | null) ?? null,

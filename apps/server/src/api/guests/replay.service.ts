@@ -52,23 +52,30 @@ const OUTCOME_KEYS = [
 export async function replayBoot(api: ApiContext, q: ReplayRequest) {
   const { boot, selected } = await chooseBoot(api, q);
   const instances = await bootInstances(api.store, { vm: q.vm, boot }, api.limits);
-  const recordedAll = await guestHandshakes(
-    api.store,
-    { vm: q.vm, boot, limit: 100_000 },
-    api.limits,
-  );
+  const guestAll = await guestHandshakes(api.store, { vm: q.vm, limit: 100_000 }, api.limits);
+  const recordedAll = guestAll.filter((h) => h.boot === boot);
   const dm = selected?.dm ?? recordedAll[0]?.dm ?? instances[0]?.dm;
   if (dm === undefined) throw notFound(`guest ${q.vm} has no recorded boot ${boot}`);
   const instance = instances.find((i) => i.dm === dm);
+  // The instance's earlier boots are replayed too: what a reset keeps (qemu-traditional keeps
+  // its blacklist flag and product for the life of the process) is there when `boot` starts.
+  const fromBoot = instance?.boot ?? boot;
   const recorded = recordedAll.filter((h) => h.dm === dm);
-  const recording = await bootRecording(api.store, { vm: q.vm, boot, dm }, api.limits);
+  const history = guestAll.filter((h) => h.dm === dm && h.boot >= fromBoot && h.boot <= boot);
+  const recording = await bootRecording(api.store, { vm: q.vm, boot, dm, fromBoot }, api.limits);
 
-  const accesses = mergeAccesses(recording, instance?.logByteAccesses ?? false);
+  const logBytesRecorded = instance?.logByteAccesses ?? false;
+  const byBoot = splitByBoot(recording, fromBoot, boot);
+  const earlierBoots = byBoot.slice(0, -1).map((b) => {
+    const bootAccesses = mergeAccesses(b, logBytesRecorded);
+    return { accesses: bootAccesses, resetUs: bootAccesses[bootAccesses.length - 1]?.t ?? 0 };
+  });
+  const accesses = mergeAccesses(byBoot[byBoot.length - 1]!, logBytesRecorded);
   const profile = q.profile ?? ((instance?.profile ?? 'spec') as ProfileName);
   const enforceBlacklist = q.enforce ?? instance?.enforceBlacklist ?? false;
-  const blacklist = await blacklistFor(api, q, recorded);
+  const blacklist = await blacklistFor(api, q, history);
   const result = replay(
-    { accesses, outcomes: recorded.map(outcomeOf) },
+    { earlierBoots, accesses, outcomes: recorded.map(outcomeOf) },
     {
       profile,
       enforceBlacklist,
@@ -139,10 +146,20 @@ async function chooseBoot(
   return { boot: last.boot, selected: null };
 }
 
-function mergeAccesses(
-  recording: Awaited<ReturnType<typeof bootRecording>>,
-  logBytesRecorded: boolean,
-): RecordedAccess[] {
+type Recording = Awaited<ReturnType<typeof bootRecording>>;
+
+/** The instance's recording cut into its boots, `fromBoot` to `boot` (empty boots included). */
+function splitByBoot(recording: Recording, fromBoot: number, boot: number): Recording[] {
+  const boots: Recording[] = Array.from({ length: boot - fromBoot + 1 }, () => ({
+    accesses: [],
+    logLines: [],
+  }));
+  for (const a of recording.accesses) boots[a.boot - fromBoot]?.accesses.push(a);
+  for (const l of recording.logLines) boots[l.boot - fromBoot]?.logLines.push(l);
+  return boots;
+}
+
+function mergeAccesses(recording: Recording, logBytesRecorded: boolean): RecordedAccess[] {
   // Sorted by time; at equal times by seq, a line's bytes just before the line's own event.
   const keyed: { t: number; seq: number; access: RecordedAccess }[] = recording.accesses.map(
     (a) => ({
