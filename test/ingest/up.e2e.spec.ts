@@ -101,7 +101,7 @@ describe('magicport up', () => {
       // replays to its recorded outcome (a later boot on a qemu-traditional instance included:
       // the replay runs the instance's earlier boots first).
       const replay =
-        /^([\d,]+) handshakes replayed, ([\d,]+) match the recorded outcome(?:\.|; ([\d,]+) differ \(([\d,]+) only in their violations list\), e\.g\. npx magicport replay (\S+) --boot (\d+))\n\nTry, while it serves:\n {2}npx magicport fleet builds\n {2}npx magicport blacklist hits\n {2}npx magicport replay VM\n$/.exec(
+        /^([\d,]+) handshakes replayed, ([\d,]+) match the recorded outcome(?:\.|; ([\d,]+) differ \(([\d,]+) only in their violations list\), e\.g\. npx magicport replay (\S+) --boot (\d+))\n\nRun it without --exit-when-ingested to keep serving, then try:\n {2}npx magicport fleet builds\n {2}npx magicport blacklist hits\n {2}npx magicport replay VM\n$/.exec(
           replayPart!,
         );
       expect(replay, replayPart).not.toBeNull();

@@ -25,7 +25,11 @@ const buildName = (product: number | null, name: string | null, build: number | 
  * After `up` has ingested its fleet: a short answer to each of the product's three questions
  * from what the store holds (the report queries the API serves), and the commands to go on with.
  */
-export async function printAnswers(store: ClickHouseStore, serverUrl: string): Promise<void> {
+export async function printAnswers(
+  store: ClickHouseStore,
+  serverUrl: string,
+  serving: boolean,
+): Promise<void> {
   const limits = DEFAULT_API_QUERY_LIMITS;
   const builds = await fleetBuilds(store, { ...ALL_TIME, limit: 10_000 }, limits);
   const top = [...builds]
@@ -72,7 +76,10 @@ export async function printAnswers(store: ClickHouseStore, serverUrl: string): P
         ? '.\n'
         : `; ${n(differing)} differ (${n(violationsOnly)} only in their violations list), ` +
           `e.g. npx magicport replay ${firstDiffering!.vm} --boot ${firstDiffering!.boot}\n`) +
-      `\nTry, while it serves:\n  npx magicport fleet builds\n  npx magicport blacklist hits\n` +
+      (serving
+        ? '\nTry, while it serves:\n'
+        : '\nRun it without --exit-when-ingested to keep serving, then try:\n') +
+      `  npx magicport fleet builds\n  npx magicport blacklist hits\n` +
       `  npx magicport replay VM\n`,
   );
 }

@@ -109,7 +109,7 @@ export function upCommand(): Command {
               `${((Date.now() - began) / 1000).toFixed(1)} s.\n`,
           );
           process.stdout.write(await tableSummary(server.runtime.store));
-          await printAnswers(server.runtime.store, server.url);
+          await printAnswers(server.runtime.store, server.url, !flags.exitWhenIngested);
         }
         if (!flags.exitWhenIngested) {
           process.stdout.write(
