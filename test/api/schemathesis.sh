@@ -13,9 +13,10 @@ if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "4.32.5"; then
 fi
 npx tsc -b apps/cli
 log=$(mktemp)
-npx tsx test/api/schemathesis-server.ts > "$log" 2>&1 &
+# In a process group of its own (setsid), so stopping it stops npx's tsx and node children too.
+setsid npx tsx test/api/schemathesis-server.ts > "$log" 2>&1 &
 server=$!
-trap 'kill "$server" 2>/dev/null || true; rm -f "$log"' EXIT
+trap 'kill -- -"$server" 2>/dev/null || true; rm -f "$log"' EXIT
 i=0
 until grep -q '^http' "$log"; do
   i=$((i + 1))
