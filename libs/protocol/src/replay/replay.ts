@@ -84,7 +84,8 @@ export interface ReplayResult {
   differences: ReplayDifference[];
 }
 
-const OUTCOME_FIELDS: readonly (keyof HandshakeOutcome)[] = [
+/** The fields of a handshake outcome, in the order a replay compares and reports them. */
+export const OUTCOME_FIELDS: readonly (keyof HandshakeOutcome)[] = [
   'result',
   'protocolVersion',
   'product',

@@ -1,6 +1,7 @@
 import {
   blacklistKey,
   logLineAccesses,
+  OUTCOME_FIELDS,
   productNumber,
   replay,
   type HandshakeOutcome,
@@ -29,20 +30,6 @@ export interface ReplayRequest {
   keys?: string;
   timelineLimit?: number;
 }
-
-const OUTCOME_KEYS = [
-  'result',
-  'protocolVersion',
-  'product',
-  'build',
-  'blacklisted',
-  'blacklistKey',
-  'mask',
-  'maskWrites',
-  'unplug',
-  'unplugApplied',
-  'violations',
-] as const;
 
 /**
  * Replay of one boot from what ClickHouse holds: its port accesses plus the log-byte accesses
@@ -246,7 +233,7 @@ async function blacklistFor(api: ApiContext, q: ReplayRequest, recorded: Recorde
 }
 
 function outcomeOf(h: HandshakeOutcome | RecordedHandshakeRow): HandshakeOutcome {
-  return Object.fromEntries(OUTCOME_KEYS.map((k) => [k, h[k]])) as unknown as HandshakeOutcome;
+  return Object.fromEntries(OUTCOME_FIELDS.map((k) => [k, h[k]])) as unknown as HandshakeOutcome;
 }
 
 function isoOfUs(us: number): string {
