@@ -52,7 +52,7 @@ export async function replayBoot(api: ApiContext, q: ReplayRequest) {
   const recording = await bootRecording(api.store, { vm: q.vm, boot, dm, fromBoot }, api.limits);
 
   const logBytesRecorded = instance?.logByteAccesses ?? false;
-  const byBoot = splitByBoot(recording, fromBoot, boot);
+  const byBoot = splitByBoot(recording, boot);
   const earlierBoots = byBoot.slice(0, -1).map((b) => {
     const bootAccesses = mergeAccesses(b, logBytesRecorded);
     return { accesses: bootAccesses, resetUs: bootAccesses[bootAccesses.length - 1]?.t ?? 0 };
@@ -135,15 +135,23 @@ async function chooseBoot(
 
 type Recording = Awaited<ReturnType<typeof bootRecording>>;
 
-/** The instance's recording cut into its boots, `fromBoot` to `boot` (empty boots included). */
-function splitByBoot(recording: Recording, fromBoot: number, boot: number): Recording[] {
-  const boots: Recording[] = Array.from({ length: boot - fromBoot + 1 }, () => ({
-    accesses: [],
-    logLines: [],
-  }));
-  for (const a of recording.accesses) boots[a.boot - fromBoot]?.accesses.push(a);
-  for (const l of recording.logLines) boots[l.boot - fromBoot]?.logLines.push(l);
-  return boots;
+/**
+ * The instance's recording cut into its boots that hold something, in order, the requested boot
+ * last (empty if nothing was recorded in it). Boots are numbers a client gives: never size an
+ * array by them.
+ */
+function splitByBoot(recording: Recording, boot: number): Recording[] {
+  const boots = new Map<number, Recording>();
+  const of = (b: number): Recording => {
+    let r = boots.get(b);
+    if (!r) boots.set(b, (r = { accesses: [], logLines: [] }));
+    return r;
+  };
+  for (const a of recording.accesses) if (a.boot <= boot) of(a.boot).accesses.push(a);
+  for (const l of recording.logLines) if (l.boot <= boot) of(l.boot).logLines.push(l);
+  const last = of(boot);
+  boots.delete(boot);
+  return [...[...boots].sort(([x], [y]) => x - y).map(([, r]) => r), last];
 }
 
 function mergeAccesses(recording: Recording, logBytesRecorded: boolean): RecordedAccess[] {
