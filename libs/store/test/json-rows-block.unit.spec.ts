@@ -13,11 +13,13 @@ describe('JsonRowsBlock', () => {
     for (const row of rows) block.append(row);
     expect(block.count).toBe(4);
     expect(block.text()).toBe(rows.join('\n'));
+    expect(block.bytes()).toEqual(Buffer.from(rows.join('\n'), 'utf8'));
   });
 
   it('is empty with no rows', () => {
     const block = new JsonRowsBlock();
     expect(block.count).toBe(0);
     expect(block.text()).toBe('');
+    expect(block.bytes().length).toBe(0);
   });
 });
