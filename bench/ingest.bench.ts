@@ -14,7 +14,7 @@ import { loadConfig } from '@magicport/config';
 import { EVENTS_TOPIC } from '@magicport/events';
 import { migrate, openStore } from '@magicport/store';
 import { Ingest, ingestGroupId } from '../apps/server/src/ingest/ingest';
-import { ClickHouseRangeLog } from '../apps/server/src/ingest/range-log';
+import { commitRangeLog } from '../apps/server/src/ingest/range-log';
 import { clickHouseRawSink } from '../apps/server/src/ingest/raw-sink';
 import { IngestMetrics } from '../apps/server/src/metrics/ingest-metrics';
 import type { Benchmark, Measurement } from './harness';
@@ -109,7 +109,7 @@ const bench: Benchmark = {
           {
             bus,
             sink: clickHouseRawSink(ours),
-            ranges: new ClickHouseRangeLog(ours),
+            ranges: commitRangeLog,
             observer: metrics,
             log: quiet,
           },
