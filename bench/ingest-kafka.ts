@@ -36,14 +36,26 @@ export async function withBroker<T>(run: (brokers: string[]) => Promise<T>): Pro
 export type Offsets = Map<number, bigint>;
 export const sum = (o: Offsets) => [...o.values()].reduce((a, b) => a + b, 0n);
 
-/** Offsets of the events topic: the end of each partition (`high`) or its first kept one. */
+/**
+ * Offsets of the events topic: the end of each partition (`high`) or its first kept one. Right
+ * after the topic is created its partitions may have no leader yet (NOT_LEADER_FOR_PARTITION,
+ * which kafkajs's admin does not retry): asked again for up to 15 s.
+ */
 export async function topicOffsets(kafka: Kafka, which: 'high' | 'low' = 'high'): Promise<Offsets> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    return new Map(
-      (await admin.fetchTopicOffsets(EVENTS_TOPIC)).map((o) => [o.partition, BigInt(o[which])]),
-    );
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return new Map(
+          (await admin.fetchTopicOffsets(EVENTS_TOPIC)).map((o) => [o.partition, BigInt(o[which])]),
+        );
+      } catch (err) {
+        const retriable = (err as { retriable?: boolean }).retriable === true;
+        if (!retriable || attempt >= 60) throw err;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
   } finally {
     await admin.disconnect();
   }

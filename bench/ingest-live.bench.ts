@@ -22,7 +22,7 @@ import { EVENTS_TOPIC } from '@magicport/events';
 import { migrate, openStore } from '@magicport/store';
 import { Ingest, ingestGroupId } from '../apps/server/src/ingest/ingest';
 import type { RawSink } from '../apps/server/src/ingest/ingest-ports';
-import { ClickHouseRangeLog } from '../apps/server/src/ingest/range-log';
+import { commitRangeLog } from '../apps/server/src/ingest/range-log';
 import { clickHouseRawSink } from '../apps/server/src/ingest/raw-sink';
 import { IngestMetrics } from '../apps/server/src/metrics/ingest-metrics';
 import type { Benchmark, Measurement } from './harness';
@@ -109,7 +109,7 @@ async function liveLag(brokers: string[], kafka: Kafka): Promise<Measurement[]> 
       {
         bus: recordingBus(bus, published),
         sink: timingSink(clickHouseRawSink(store), done),
-        ranges: new ClickHouseRangeLog(store),
+        ranges: commitRangeLog,
         observer: metrics,
         log: quiet,
       },
