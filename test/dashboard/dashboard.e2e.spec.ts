@@ -194,7 +194,7 @@ describe('dashboard', () => {
     );
     expect(await status.getAttribute('class')).toBe('status error');
     expect(await page.locator('img').count()).toBe(0);
-    expect(await page.evaluate(() => (window as { pwned?: number }).pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as { pwned?: number }).pwned)).toBeUndefined();
     const unknown = '00000000-0000-4000-8000-000000000000';
     expect(await ask(unknown)).toBe(`No handshakes recorded for ${unknown}.`);
     expect(await page.locator('#timeline [data-handshakes] tbody tr').count()).toBe(0);
