@@ -35,11 +35,13 @@ import {
 } from './journal-fs';
 import { lockJournal, type JournalLock } from './journal-lock';
 import { MemoryTail } from './memory-tail';
+import { JournalFormatError, SEGMENT_HEADER_BYTES, segmentHeader } from './segment-header';
 import { scanSegment } from './segment-scan';
 
 export { JournalCursorError, JsonText } from './journal-cursor';
 export type { InFlightBatch, JournalPosition } from './journal-cursor';
 export { JournalLockedError } from './journal-lock';
+export { JournalFormatError } from './segment-header';
 
 export interface JournalDamage {
   file: string;
@@ -98,6 +100,11 @@ interface FrameRun {
   bytes: number;
 }
 
+/** Where a segment's first record starts: after its header. */
+const FIRST_RECORD = SEGMENT_HEADER_BYTES;
+/** `pos`, or the segment's first record when it points into the header (0: the segment's start). */
+const atRecord = (pos: JournalPosition): JournalPosition =>
+  pos.offset < FIRST_RECORD ? { segment: pos.segment, offset: FIRST_RECORD } : pos;
 const samePosition = (a: JournalPosition, b: JournalPosition) =>
   a.segment === b.segment && a.offset === b.offset;
 const before = (a: JournalPosition, b: JournalPosition) =>
@@ -170,15 +177,18 @@ export class Journal {
     await options.fs.mkdir(dir);
     const lock = await lockJournal(options.fs, dir);
     try {
-      const cursor: CursorFile = (await readCursor(options.fs, dir)) ?? { segment: 1, offset: 0 };
-      const position = { segment: cursor.segment, offset: cursor.offset };
+      const cursor: CursorFile = (await readCursor(options.fs, dir)) ?? {
+        segment: 1,
+        offset: FIRST_RECORD,
+      };
+      const position = atRecord({ segment: cursor.segment, offset: cursor.offset });
       const journal = new Journal(dir, options, position, lock);
       journal.cursorMeta = cursor.meta;
       journal.ackedMeta = cursor.meta;
       await journal.recover();
       // A batch starts at the cursor; a cursor recovery had to move (its segment is gone) has
       // no records of that batch left to check.
-      if (cursor.inFlight && samePosition(cursor.inFlight.from, journal.cursorPos))
+      if (cursor.inFlight && samePosition(atRecord(cursor.inFlight.from), journal.cursorPos))
         journal.inFlight = cursor.inFlight;
       return journal;
     } catch (err) {
@@ -356,11 +366,11 @@ export class Journal {
     if (deleted) await this.fs.syncDir(this.dir);
   }
 
-  /** Bytes written but not yet acknowledged. */
+  /** Bytes of records written but not yet acknowledged (segment headers not counted). */
   get unackedBytes(): number {
     let total = 0;
     for (const [n, end] of this.ends) {
-      if (n > this.cursorPos.segment) total += end;
+      if (n > this.cursorPos.segment) total += Math.max(0, end - FIRST_RECORD);
       else if (n === this.cursorPos.segment) total += Math.max(0, end - this.cursorPos.offset);
     }
     return total;
@@ -389,12 +399,13 @@ export class Journal {
 
   /** Where reading from `pos` starts (past exhausted segments), and whether a record is there. */
   private skipExhausted(pos: JournalPosition): { pos: JournalPosition; more: boolean } {
+    pos = atRecord(pos);
     for (;;) {
       const end = this.readableEnd(pos.segment);
       if (end === undefined) return { pos, more: false };
       if (pos.offset < end) return { pos, more: true };
       if (pos.segment >= this.segment) return { pos, more: false };
-      pos = { segment: pos.segment + 1, offset: 0 };
+      pos = { segment: pos.segment + 1, offset: FIRST_RECORD };
     }
   }
 
@@ -414,7 +425,10 @@ export class Journal {
       }
       const file = await this.fs.open(join(this.dir, name), 'r');
       try {
-        const { end, damage } = await scanSegment(file);
+        const scan = await scanSegment(file);
+        if ('unknownFormat' in scan)
+          throw new JournalFormatError(this.dir, name, scan.unknownFormat);
+        const { end, damage } = scan;
         if (damage) this.damage.push({ file: name, offset: end, ...damage });
         this.ends.set(n, end);
       } finally {
@@ -430,9 +444,9 @@ export class Journal {
     // A cursor past its segment's data (the data lost in a power cut before this journal
     // fsynced before acknowledging) or in a vanished segment: nothing there to deliver.
     const cursorEnd = this.ends.get(this.cursorPos.segment);
-    if (cursorEnd === undefined) this.cursorPos = { segment: this.segment, offset: 0 };
+    if (cursorEnd === undefined) this.cursorPos = { segment: this.segment, offset: FIRST_RECORD };
     else if (cursorEnd < this.cursorPos.offset)
-      this.cursorPos = { segment: this.cursorPos.segment + 1, offset: 0 };
+      this.cursorPos = { segment: this.cursorPos.segment + 1, offset: FIRST_RECORD };
     await this.openSegment(this.segment);
   }
 
@@ -508,22 +522,27 @@ export class Journal {
   }
 
   private async writeRun(run: FrameRun): Promise<void> {
-    const start = this.segmentSize;
+    const fileStart = this.segmentSize;
+    // A segment's header goes with its first records, in one write: cut off with them if it
+    // fails, so a segment file is either empty or starts with its header.
+    const chunks = fileStart === 0 ? [segmentHeader(), ...run.chunks] : run.chunks;
+    const bytes = fileStart === 0 ? SEGMENT_HEADER_BYTES + run.bytes : run.bytes;
+    const start = fileStart === 0 ? SEGMENT_HEADER_BYTES : fileStart;
     try {
       // A short write is retried for the rest: the retry reports why (ENOSPC, EIO).
       let written = 0;
-      while (written < run.bytes) {
-        const { bytesWritten } = await this.fd!.writev(remainder(run.chunks, written));
+      while (written < bytes) {
+        const { bytesWritten } = await this.fd!.writev(remainder(chunks, written));
         written += bytesWritten;
       }
     } catch (err) {
       this.requeue([run]);
       // Cut the partial write off again; if that fails too, its leftovers stay behind a new
       // segment (recovery stops at them as damage) and nothing is appended after them.
-      await this.fd!.truncate(start).catch(() => void (this.needNewSegment = true));
+      await this.fd!.truncate(fileStart).catch(() => void (this.needNewSegment = true));
       throw new JournalWriteError('write', err);
     }
-    this.segmentSize += run.bytes;
+    this.segmentSize = start + run.bytes;
     this.ends.set(this.segment, this.segmentSize);
     this.unsynced.push(run);
     const ends = run.ends.map((e) => e + start);
