@@ -5,23 +5,29 @@
  * same raw tables, and the raw insert of the same rows. Kafka is KAFKA_BROKERS when set, else a
  * local broker started here.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
-import { KafkaBus, KAFKA_BUS_DEFAULTS, magicportTopics } from '@magicport/bus';
+import { KafkaBus, KAFKA_BUS_DEFAULTS } from '@magicport/bus';
 import { loadConfig } from '@magicport/config';
 import { EVENTS_TOPIC } from '@magicport/events';
 import { migrate, openStore } from '@magicport/store';
-import { stopLocalBroker } from '../deploy/kafka/broker-instances';
-import { startLocalBroker } from '../deploy/kafka/local-broker';
 import { Ingest, ingestGroupId } from '../apps/server/src/ingest/ingest';
 import { commitRangeLog } from '../apps/server/src/ingest/range-log';
 import { clickHouseRawSink } from '../apps/server/src/ingest/raw-sink';
 import { IngestMetrics } from '../apps/server/src/metrics/ingest-metrics';
 import type { Benchmark, Measurement } from './harness';
+import {
+  ensureTopics,
+  setGroupOffsets,
+  simulateFleet,
+  sum,
+  topicOffsets,
+  until,
+  withBroker,
+  type Offsets,
+} from './ingest-kafka';
 import {
   guestRowCount,
   rawInsertRate,
@@ -30,89 +36,16 @@ import {
   stopKafkaEngine,
 } from './ingest-peers';
 
-/** ~1.0M events (about 25 per guest with 2 boots). */
+/** ~1.3M events (about 33 per guest with 2 boots). */
 const GUESTS = 40_000;
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
-async function withBroker<T>(run: (brokers: string[]) => Promise<T>): Promise<T> {
-  const fromEnv = process.env.KAFKA_BROKERS?.trim();
-  if (fromEnv) return run(fromEnv.split(','));
-  const name = `bench-ingest-${process.pid}`;
-  const broker = await startLocalBroker({
-    name,
-    owner: process.pid,
-    progress: (m) => console.error(`kafka: ${m}`),
-  });
-  try {
-    return await run([broker.bootstrap]);
-  } finally {
-    await stopLocalBroker(name);
-  }
-}
-
-type Offsets = Map<number, bigint>;
-const sum = (o: Offsets) => [...o.values()].reduce((a, b) => a + b, 0n);
-
-async function endOffsets(kafka: Kafka): Promise<Offsets> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return new Map(
-      (await admin.fetchTopicOffsets(EVENTS_TOPIC)).map((o) => [o.partition, BigInt(o.high)]),
-    );
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-async function setGroupOffsets(kafka: Kafka, groupId: string, offsets: Offsets): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.setOffsets({
-      groupId,
-      topic: EVENTS_TOPIC,
-      partitions: [...offsets].map(([partition, offset]) => ({
-        partition,
-        offset: String(offset),
-      })),
-    });
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-/**
- * The simulated fleet through the agent into Kafka (`magicport simulate` in a process of its
- * own, so this one's memory is the ingest's): the range [from, to) of the events topic.
- */
+/** The simulated fleet through the agent into Kafka: the range [from, to) of the events topic. */
 async function prefill(brokers: string[], kafka: Kafka): Promise<{ from: Offsets; to: Offsets }> {
-  const bus = new KafkaBus({ ...KAFKA_BUS_DEFAULTS, brokers, log: () => undefined });
-  await bus.ensureTopics(magicportTopics());
-  await bus.close();
-  const from = await endOffsets(kafka);
-  const dir = await mkdtemp(join(tmpdir(), 'magicport-bench-ingest-'));
-  const cli = join(__dirname, '..', 'apps', 'cli', 'dist', 'main.js');
-  const args = [
-    'simulate',
-    '--guests',
-    String(GUESTS),
-    '--hosts',
-    '200',
-    '--seed',
-    String(Date.now() % 2 ** 31),
-  ];
-  args.push(
-    '--brokers',
-    brokers.join(','),
-    '--journal',
-    join(dir, 'journal'),
-    '--no-progress',
-    '--no-blacklist',
-  );
-  await promisify(execFile)(process.execPath, [cli, ...args], { maxBuffer: 16 << 20 });
-  await rm(dir, { recursive: true, force: true });
-  return { from, to: await endOffsets(kafka) };
+  await ensureTopics(brokers);
+  const from = await topicOffsets(kafka);
+  await simulateFleet(brokers, GUESTS);
+  return { from, to: await topicOffsets(kafka) };
 }
 
 /** Every record of the range, as the rows the ingest would write. */
@@ -147,18 +80,6 @@ async function readRange(kafka: Kafka, from: Offsets, to: Offsets): Promise<Rows
   });
   await consumer.disconnect();
   return rows;
-}
-
-async function until(
-  probe: () => Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const bench: Benchmark = {
@@ -218,6 +139,7 @@ const bench: Benchmark = {
         await migrate(engine);
         const engineGroup = `bench-kafka-engine-${Date.now()}`;
         await setGroupOffsets(kafka, engineGroup, from);
+        const engineCpuBefore = process.cpuUsage();
         const engineBegan = process.hrtime.bigint();
         await startKafkaEngine(engine, brokers, engineGroup);
         await until(
@@ -226,6 +148,7 @@ const bench: Benchmark = {
           'the Kafka engine',
         );
         const engineRate = events / (Number(process.hrtime.bigint() - engineBegan) / 1e9);
+        const engineCpu = process.cpuUsage(engineCpuBefore);
         await stopKafkaEngine(engine);
         await engine.close();
         console.error(`ingest bench: Kafka engine ${Math.round(engineRate)} events/s`);
@@ -234,7 +157,9 @@ const bench: Benchmark = {
         const rows = await readRange(kafka, from, to);
         const raw = await openStore({ ...config.store, database: 'raw_baseline' });
         await migrate(raw);
+        const rawCpuBefore = process.cpuUsage();
         const rawRate = await rawInsertRate(raw, rows);
+        const rawCpu = process.cpuUsage(rawCpuBefore);
         await raw.close();
         console.error(`ingest bench: raw insert ${Math.round(rawRate)} rows/s`);
 
@@ -287,6 +212,18 @@ const bench: Benchmark = {
             value: (cpu.user + cpu.system) / events,
             unit: 'us/event',
             detail: 'user + system, all threads (node main thread and chDB)',
+          },
+          {
+            name: 'process CPU per event during the Kafka engine run',
+            value: (engineCpu.user + engineCpu.system) / events,
+            unit: 'us/event',
+            detail: "chDB's Kafka consumer, parsing and views (the same process)",
+          },
+          {
+            name: 'process CPU per row during the raw insert',
+            value: (rawCpu.user + rawCpu.system) / rows.count,
+            unit: 'us/row',
+            detail: 'inserting pre-encoded rows only (encoding them is not counted)',
           },
         );
       } finally {

@@ -4,7 +4,6 @@
  * and commit goes to it) and leads a share of the partitions is SIGKILLed mid-stream and
  * restarted 5 s later. The coordinator and the leaders move; every event is stored exactly once.
  */
-import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaBus, KAFKA_BUS_DEFAULTS, magicportTopics } from '@magicport/bus';
 import { migrate } from '@magicport/store';
@@ -13,7 +12,7 @@ import { startTestCluster, type TestCluster } from '../setup/kafka-cluster';
 import { openTestClickHouse, type TestClickHouse } from '../support/clickhouse';
 import { committedOffsets, makeEvents, storedCounts } from '../support/ingest-fixtures';
 import { startTestIngest } from '../support/ingest-harness';
-import { uniqueTopicName } from '../support/kafka';
+import { partitionLeaders, uniqueTopicName } from '../support/kafka';
 import { waitFor } from '../support/recorder';
 
 let cluster: TestCluster;
@@ -30,17 +29,8 @@ afterAll(async () => {
 });
 
 /** The node leading `__consumer_offsets` (one partition here): every group's coordinator. */
-async function coordinatorNode(bootstrap: string): Promise<number> {
-  const kafka = new Kafka({ brokers: bootstrap.split(','), logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const { topics } = await admin.fetchTopicMetadata({ topics: ['__consumer_offsets'] });
-    return topics[0]!.partitions.find((p) => p.partitionId === 0)!.leader;
-  } finally {
-    await admin.disconnect();
-  }
-}
+const coordinatorNode = async (bootstrap: string) =>
+  (await partitionLeaders(bootstrap, '__consumer_offsets')).get(0)!;
 
 describe('ingest on a 3-broker cluster', () => {
   it('the group coordinator SIGKILLed mid-stream and restarted: every event stored once', async () => {

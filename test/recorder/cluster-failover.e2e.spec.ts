@@ -13,7 +13,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { Partitioners } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaBus, KAFKA_BUS_DEFAULTS, magicportTopics, type BusRecord } from '@magicport/bus';
 import { EVENTS_TOPIC } from '@magicport/events';
@@ -24,6 +24,7 @@ import {
   seedSimulatedBlacklist,
 } from '../../apps/device-model/src/simulate';
 import { startTestCluster, type TestCluster } from '../setup/kafka-cluster';
+import { partitionLeaders } from '../support/kafka';
 import { eventsEndOffsets, randomSeed, readRunEvents, simulatedDms } from '../support/recorder';
 import { checkDelivery } from './delivery-check';
 
@@ -50,17 +51,7 @@ class WatchedBus extends KafkaBus {
 }
 
 /** The node (1-based) leading each partition of the events topic. */
-async function leaders(bootstrap: string): Promise<Map<number, number>> {
-  const kafka = new Kafka({ brokers: bootstrap.split(','), logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const { topics } = await admin.fetchTopicMetadata({ topics: [EVENTS_TOPIC] });
-    return new Map(topics[0]!.partitions.map((p) => [p.partitionId, p.leader]));
-  } finally {
-    await admin.disconnect();
-  }
-}
+const leaders = (bootstrap: string) => partitionLeaders(bootstrap, EVENTS_TOPIC);
 
 /** The partition most of `records` go to, as the producer's partitioner places them. */
 function busiestPartition(records: readonly BusRecord[], partitions: number): number {

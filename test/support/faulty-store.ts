@@ -46,7 +46,7 @@ export class FaultyStore implements ClickHouseStore {
     this.gate();
     return this.real.insert(table, rows, options);
   }
-  async insertJsonEachRow(table: string, body: string, options?: InsertOptions) {
+  async insertJsonEachRow(table: string, body: string | Uint8Array, options?: InsertOptions) {
     this.gate();
     return this.real.insertJsonEachRow(table, body, options);
   }

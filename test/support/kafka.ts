@@ -92,3 +92,31 @@ function splitHostPort(address: string): [string, string] {
   if (!match) throw new Error(`broker address must be host:port, got "${address}"`);
   return [match[1]!, match[2]!];
 }
+
+/**
+ * The node (1-based) leading each partition of `topic`, asked of any node of `bootstrap`. A node
+ * learns of a topic created a moment ago a little after the controller (longer on a loaded
+ * machine) and answers UNKNOWN_TOPIC_OR_PARTITION meanwhile: that is retried for up to 30 s.
+ */
+export async function partitionLeaders(
+  bootstrap: string,
+  topic: string,
+): Promise<Map<number, number>> {
+  const kafka = new Kafka({ brokers: bootstrap.split(','), logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+        return new Map(topics[0]!.partitions.map((p) => [p.partitionId, p.leader]));
+      } catch (error) {
+        const unknown = (error as { type?: string }).type === 'UNKNOWN_TOPIC_OR_PARTITION';
+        if (!unknown || attempt >= 60) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}

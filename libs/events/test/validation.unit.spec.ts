@@ -1,6 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   checkEvent,
+  EVENT_TIME_END_MICROS,
+  toEventTime,
   guestLogAttribution,
   type DecodeErrorCode,
   type GuestLogData,
@@ -344,5 +347,35 @@ describe('guest.log attribution (optional, absent = guest)', () => {
         reason: '/data/attribution: Expected one of "guest", "unattributed", got "device-model"',
       },
     );
+  });
+});
+
+describe('time order of a handshake (start <= end), compared as text', () => {
+  it('agrees with the instants for any two valid times, across days, years and leap days', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: EVENT_TIME_END_MICROS - 1 }),
+        fc.integer({ min: 0, max: EVENT_TIME_END_MICROS - 1 }),
+        (a, b) => {
+          const event = broken(outcome, (e) => {
+            e.data.startTime = toEventTime(a);
+            e.data.endTime = toEventTime(b);
+          });
+          const result = checkEvent(event);
+          expect(result.ok).toBe(a <= b);
+          if (!result.ok) expect(result.reason).toBe('/data/endTime: must not be before startTime');
+        },
+      ),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('still refuses a day the month lacks', () => {
+    const event = broken(outcome, (e) => (e.data.endTime = '2026-02-29T12:00:00.000000Z'));
+    expect(checkEvent(event)).toStrictEqual({
+      ok: false,
+      code: 'invalid-payload',
+      reason: '/data/endTime: is not a calendar date: "2026-02-29T12:00:00.000000Z"',
+    });
   });
 });

@@ -52,11 +52,29 @@ export function connectServer(config: ServerStoreConfig, database: string): Clic
 }
 
 /**
+ * chDB's own insert of bytes already in a text format (`connection.chdb.rawInsert`): the buffer
+ * goes to the engine without a copy, where the client path turns the body into a string, joins
+ * it to the statement (a second copy) and converts that to UTF-8 again for the engine.
+ */
+export type EmbeddedRawInsert = (params: {
+  table: string;
+  values: Uint8Array | string;
+  format: 'JSONEachRow';
+  columns?: readonly string[];
+  settings: Record<string, string | number | boolean>;
+}) => Promise<unknown>;
+
+export interface EmbeddedConnection {
+  client: ClickHouseClient;
+  rawInsert: EmbeddedRawInsert;
+}
+
+/**
  * Opens chDB on the configured path. The engine is a process singleton with one data
  * directory, and a directory is locked by one process: both conflicts become a
  * StoreOpenError that names the path and what to do.
  */
-export async function connectEmbedded(config: EmbeddedStoreConfig): Promise<ClickHouseClient> {
+export async function connectEmbedded(config: EmbeddedStoreConfig): Promise<EmbeddedConnection> {
   // Loaded on demand: chDB costs ~150 MB and ~90 ms, and server mode never needs it.
   const { createChdbConnection } = await import('chdb/connection');
   let connection;
@@ -71,7 +89,7 @@ export async function connectEmbedded(config: EmbeddedStoreConfig): Promise<Clic
     await new Promise((resolve) => setTimeout(resolve, 250));
     throw explainEmbeddedOpenFailure(config.path, err);
   }
-  return createClient({
+  const client = createClient({
     // chDB implements the Connection contract of its own copy of the client's common package,
     // which TypeScript sees as a different type; the shapes are the same.
     connection: connection as unknown as ClientConnection,
@@ -79,6 +97,12 @@ export async function connectEmbedded(config: EmbeddedStoreConfig): Promise<Clic
     log: QUIET,
     json: JSON_HANDLING,
   });
+  const chdb = connection.chdb;
+  return {
+    client,
+    rawInsert: (params) =>
+      chdb.rawInsert({ ...params, columns: params.columns && [...params.columns] }),
+  };
 }
 
 export function explainEmbeddedOpenFailure(path: string, err: unknown): StoreOpenError {

@@ -70,3 +70,21 @@ export function insertTarget(
     'deduplicate_blocks_in_dependent_materialized_views = 1'
   );
 }
+
+/**
+ * What insertTarget() puts after SETTINGS, as values, for chDB's raw insert (which writes the
+ * statement itself): the same token, sanitised the same way, so a block retried on either path
+ * is the same block to ClickHouse. The settings the client pins for every call (PINNED_SETTINGS)
+ * and that decide how rows are read are repeated here: the raw insert bypasses the client.
+ */
+export function rawInsertSettings(
+  pinned: Readonly<Record<string, string | number | boolean>>,
+  dedupToken?: string,
+): Record<string, string | number | boolean> {
+  const settings: Record<string, string | number | boolean> = { ...pinned };
+  if (dedupToken !== undefined) {
+    settings.insert_deduplication_token = sanitizeDedupToken(dedupToken);
+    settings.deduplicate_blocks_in_dependent_materialized_views = 1;
+  }
+  return settings;
+}

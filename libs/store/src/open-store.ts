@@ -28,7 +28,8 @@ export async function openStore(
     await prepare(target, () => ensureDatabase(admin)).finally(() => admin.close());
     return new ClientStore({ ...parts, client: connectServer(config, config.database) });
   }
-  const store = new ClientStore({ ...parts, client: await connectEmbedded(config) });
+  const embedded = await connectEmbedded(config);
+  const store = new ClientStore({ ...parts, ...embedded });
   try {
     await prepare(target, async () => {
       await ensureDatabase(store);

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   RAW_COLUMNS,
   RAW_TABLES,
+  JsonRowsBlock,
   insertRawJson,
+  insertRawJsonBlock,
   insertRawRows,
   migrate,
   rawRow,
@@ -88,6 +90,15 @@ describe('raw rows in ClickHouse', () => {
             token,
           ),
       ],
+      [
+        // The ingest's path: UTF-8 bytes of one block, handed to chDB without a copy.
+        'block',
+        (t: RawTable, events: ReturnType<typeof sampleEvents>, token: string) => {
+          const block = new JsonRowsBlock(16);
+          for (const e of events) block.append(rawRowJson(e, SOURCE));
+          return insertRawJsonBlock(store, t, block, token);
+        },
+      ],
     ] as const) {
       await truncateAll();
       const events = sampleEvents();
@@ -118,6 +129,26 @@ describe('raw rows in ClickHouse', () => {
     expect(
       await store.query('SELECT hex(bytes) AS hex, length(bytes) AS n FROM guest_logs'),
     ).toEqual([{ hex: '00FFFE800D41C3', n: '7' }]);
+  });
+
+  it('stores a retried block once (same token); a token does not leak into the next insert', async () => {
+    await truncateAll();
+    const block = new JsonRowsBlock();
+    for (const e of sampleEvents().filter((e) => e.type === 'port.access')) {
+      block.append(rawRowJson(e, SOURCE));
+    }
+    expect(block.count).toBeGreaterThan(0);
+    await insertRawJsonBlock(store, 'port_accesses', block, 'events-1-0-9-port_accesses');
+    await insertRawJsonBlock(store, 'port_accesses', block, 'events-1-0-9-port_accesses');
+    const n = async () =>
+      (await store.query<{ n: string }>('SELECT count() AS n FROM port_accesses'))[0]?.n;
+    expect(await n()).toBe(String(block.count));
+    // Control: without a token the same block is stored again (a token applied with SET would
+    // have stayed on the session and dropped it).
+    await store.insertJsonEachRow('port_accesses', block.bytes(), {
+      columns: RAW_COLUMNS.port_accesses,
+    });
+    expect(await n()).toBe(String(2 * block.count));
   });
 
   it('stores a retried batch once, in the raw table and in every view (same token)', async () => {

@@ -32,7 +32,15 @@ export class JsonRowsBlock {
     this.rows++;
   }
 
-  /** The rows separated by newlines, as one flat string (the insert's body). */
+  /**
+   * The rows separated by newlines as UTF-8 (the insert's body): a view of the block's buffer,
+   * not a copy, valid until the next append.
+   */
+  bytes(): Buffer {
+    return this.buffer.subarray(0, this.used);
+  }
+
+  /** The same as one flat string. */
   text(): string {
     return this.buffer.toString('utf8', 0, this.used);
   }

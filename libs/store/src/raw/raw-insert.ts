@@ -46,7 +46,7 @@ export async function insertRawJsonBlock(
   dedupToken: string,
 ): Promise<void> {
   if (block.count === 0) return;
-  await store.insertJsonEachRow(table, block.text(), {
+  await store.insertJsonEachRow(table, block.bytes(), {
     dedupToken,
     columns: RAW_COLUMNS[table],
     tag: `insert-${table}`,
