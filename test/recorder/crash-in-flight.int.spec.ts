@@ -85,7 +85,10 @@ afterAll(async () => {
   await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
-/** 32-byte frames (8 header + 2 key length + 4 key + 18 value): 10 records per batch. */
+/**
+ * 32-byte frames (8 header + 2 key length + 4 key + 18 value): 10 records per batch. Records start
+ * at 16, after the segment header.
+ */
 const options = { maxBatchBytes: 320, retryMinMs: 10, retryMaxMs: 200, idleMs: 2 };
 
 async function crashAndRestart(crash: Crash) {
@@ -101,7 +104,7 @@ async function crashAndRestart(crash: Crash) {
   dying.beforeDeath = async () => {
     const marked = async () =>
       (JSON.parse(await readFile(join(dir, 'cursor.json'), 'utf8')) as CursorAtCrash).inFlight?.next
-        .offset === 960;
+        .offset === 976;
     while (!(await marked())) await new Promise((r) => setTimeout(r, 1));
   };
   await dying.ensureTopics([{ topic, partitions: 3 }]);
@@ -151,8 +154,8 @@ describe('agent crash with a batch in flight, on the real broker', () => {
       // The first batch acknowledged; the second (being sent) and the third marked as one range.
       expect(atCrash).toMatchObject({
         segment: 1,
-        offset: 320,
-        inFlight: { from: { segment: 1, offset: 320 }, next: { segment: 1, offset: 960 } },
+        offset: 336,
+        inFlight: { from: { segment: 1, offset: 336 }, next: { segment: 1, offset: 976 } },
       });
       expect(logs).toEqual([
         `journal: batch in flight at the crash: ${found} of 20 records already on the topic, sent the other ${sent}`,

@@ -1,6 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readFrame } from '../../apps/device-model/src/journal';
+import { SEGMENT_HEADER_BYTES } from '../../apps/device-model/src/journal/segment-header';
 
 export interface JournalPosition {
   segment: number;
@@ -59,7 +60,8 @@ export async function inspectJournal(dir: string): Promise<JournalFiles> {
     const n = Number(segmentPattern.exec(file)![1]);
     if (n < from.segment) continue;
     const buf = await readFile(join(dir, file));
-    let offset = 0;
+    // Records follow the segment header (an empty file has none yet).
+    let offset = Math.min(buf.length, SEGMENT_HEADER_BYTES);
     for (;;) {
       const frame = readFrame(buf, offset);
       if (frame.kind === 'end') break;
@@ -84,7 +86,7 @@ export async function acknowledgedAny(dir: string): Promise<boolean> {
     (text) => JSON.parse(text) as JournalCursor,
     () => null,
   );
-  return cursor !== null && (cursor.segment > 1 || cursor.offset > 0);
+  return cursor !== null && (cursor.segment > 1 || cursor.offset > SEGMENT_HEADER_BYTES);
 }
 
 /** The undelivered records of the batch in flight (none when no batch was). */

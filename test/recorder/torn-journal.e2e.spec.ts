@@ -100,9 +100,9 @@ describe('torn journal tail', () => {
     expect([written.cursor, written.damage]).toEqual([
       {
         segment: 1,
-        offset: 0,
+        offset: 16, // the first record, after the segment header
         inFlight: {
-          from: { segment: 1, offset: 0 },
+          from: { segment: 1, offset: 16 },
           next: { segment: 1, offset: expect.any(Number) },
           firstAttemptMs: expect.any(Number),
         },

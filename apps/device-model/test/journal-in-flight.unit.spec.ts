@@ -5,7 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { streamsMeta } from '../src/agent';
 import { Journal, type JournalPosition } from '../src/journal';
 
-/** 24-byte frames: 8 header + 2 key length + 4 key + 10 value. */
+/**
+ * 24-byte frames: 8 header + 2 key length + 4 key + 10 value; a segment's first record is at 16,
+ * after the segment header.
+ */
 const rec = (i: number) => ({
   key: `vm-${i % 3}`,
   value: Buffer.from(`event-${String(i).padStart(4, '0')}`),
@@ -29,11 +32,11 @@ describe('Journal in-flight mark', () => {
     expect(journal.inFlight).toEqual(batch);
     expect(await cursorFile(dir)).toEqual({
       segment: 1,
-      offset: 96,
+      offset: 112,
       meta: { streams: { dm: 4 } },
       inFlight: {
-        from: { segment: 1, offset: 96 },
-        next: { segment: 1, offset: 168 },
+        from: { segment: 1, offset: 112 },
+        next: { segment: 1, offset: 184 },
         firstAttemptMs: 1_700_000_000_123,
       },
     });
@@ -41,7 +44,7 @@ describe('Journal in-flight mark', () => {
 
     const reopened = await Journal.open(dir);
     expect(reopened.inFlight).toEqual(batch);
-    expect(reopened.cursor).toEqual({ segment: 1, offset: 96 });
+    expect(reopened.cursor).toEqual({ segment: 1, offset: 112 });
     expect(reopened.cursorMeta).toEqual({ streams: { dm: 4 } });
     expect(await reopened.readRange(batch.from, batch.next)).toEqual([4, 5, 6].map(rec));
 
@@ -49,14 +52,14 @@ describe('Journal in-flight mark', () => {
     expect(reopened.inFlight).toBeNull();
     expect(await cursorFile(dir)).toEqual({
       segment: 1,
-      offset: 168,
+      offset: 184,
       meta: { streams: { dm: 7 } },
     });
     await reopened.close();
 
     const again = await Journal.open(dir);
     expect(again.inFlight).toBeNull();
-    expect(again.cursor).toEqual({ segment: 1, offset: 168 });
+    expect(again.cursor).toEqual({ segment: 1, offset: 184 });
     await again.close();
   });
 
@@ -75,7 +78,7 @@ describe('Journal in-flight mark', () => {
     const expectedMeta = { streams: { 'host-a.dm-1': 3, 'dm "quoted" ü\\': 0 } };
     expect(await cursorFile(dir)).toEqual({
       segment: 1,
-      offset: 48,
+      offset: 64,
       meta: expectedMeta,
       inFlight: following,
     });
@@ -102,11 +105,11 @@ describe('Journal in-flight mark', () => {
     expect(journal.inFlight).toEqual(following);
     expect(await cursorFile(dir)).toEqual({
       segment: 1,
-      offset: 48,
+      offset: 64,
       meta: { streams: { dm: 2 } },
       inFlight: {
-        from: { segment: 1, offset: 48 },
-        next: { segment: 1, offset: 144 },
+        from: { segment: 1, offset: 64 },
+        next: { segment: 1, offset: 160 },
         firstAttemptMs: 2,
       },
     });
@@ -119,8 +122,8 @@ describe('Journal in-flight mark', () => {
 
   it('reads a range back exactly, also when it starts at the end of a segment', async () => {
     const dir = await tempDir();
-    // Four 24-byte records per segment.
-    const journal = await Journal.open(dir, { segmentBytes: 96, fsyncIntervalMs: 0 });
+    // Four 24-byte records per segment, after its 16-byte header.
+    const journal = await Journal.open(dir, { segmentBytes: 16 + 96, fsyncIntervalMs: 0 });
     for (let i = 0; i < 12; i++) {
       journal.append(rec(i));
       await journal.flush(true);
@@ -134,20 +137,20 @@ describe('Journal in-flight mark', () => {
       pos = next;
     }
     expect(batches.map((b) => [b.from, b.next, b.values.length])).toEqual([
-      [{ segment: 1, offset: 0 }, { segment: 1, offset: 96 }, 4],
-      [{ segment: 1, offset: 96 }, { segment: 2, offset: 48 }, 2],
-      [{ segment: 2, offset: 48 }, { segment: 2, offset: 96 }, 2],
-      [{ segment: 2, offset: 96 }, { segment: 3, offset: 96 }, 4],
+      [{ segment: 1, offset: 16 }, { segment: 1, offset: 112 }, 4],
+      [{ segment: 1, offset: 112 }, { segment: 2, offset: 64 }, 2],
+      [{ segment: 2, offset: 64 }, { segment: 2, offset: 112 }, 2],
+      [{ segment: 2, offset: 112 }, { segment: 3, offset: 112 }, 4],
     ]);
     for (const b of batches) {
       const records = await journal.readRange(b.from, b.next);
       expect(records.map((r) => r.value.toString())).toEqual(b.values);
     }
     // A range of several segments, and an empty one.
-    expect(await journal.readRange({ segment: 1, offset: 24 }, { segment: 3, offset: 48 })).toEqual(
+    expect(await journal.readRange({ segment: 1, offset: 40 }, { segment: 3, offset: 64 })).toEqual(
       [1, 2, 3, 4, 5, 6, 7, 8, 9].map(rec),
     );
-    expect(await journal.readRange({ segment: 2, offset: 48 }, { segment: 2, offset: 48 })).toEqual(
+    expect(await journal.readRange({ segment: 2, offset: 64 }, { segment: 2, offset: 64 })).toEqual(
       [],
     );
     await journal.close();

@@ -75,7 +75,7 @@ describe('Journal', () => {
     expect(reopened.damage).toEqual([
       {
         file: 'segment-00000001.log',
-        offset: 4 * 34,
+        offset: 16 + 4 * 34, // after the segment header, four 34-byte frames
         reason: 'record of 26 bytes cut at 19',
         skippedBytes: 27,
       },
@@ -95,11 +95,17 @@ describe('Journal', () => {
     await journal.close();
     const file = join(dir, 'segment-00000001.log');
     const bytes = await readFile(file);
-    bytes.writeUInt8(bytes.readUInt8(34 + 20) ^ 0xff, 34 + 20); // a value byte of the second record (frames are 34 bytes)
+    // A value byte of the second record (frames are 34 bytes, after the 16-byte segment header).
+    bytes.writeUInt8(bytes.readUInt8(16 + 34 + 20) ^ 0xff, 16 + 34 + 20);
     await writeFile(file, bytes);
     const reopened = await Journal.open(dir);
     expect(reopened.damage).toEqual([
-      { file: 'segment-00000001.log', offset: 34, reason: 'checksum mismatch', skippedBytes: 68 },
+      {
+        file: 'segment-00000001.log',
+        offset: 16 + 34,
+        reason: 'checksum mismatch',
+        skippedBytes: 68,
+      },
     ]);
     expect((await readAll(reopened)).records).toEqual([rec(0)]);
     await reopened.close();

@@ -18,7 +18,10 @@ import { Shipper } from '../src/shipping';
 
 const TOPIC = 'events';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** 23-byte frames (8 header + 2 key length + 4 key + 9 value): 10 records per batch. */
+/**
+ * 23-byte frames (8 header + 2 key length + 4 key + 9 value): 10 records per batch. Records
+ * start at 16, after the segment header.
+ */
 const options = { topic: TOPIC, maxBatchBytes: 230, retryMinMs: 1, retryMaxMs: 5, idleMs: 2 };
 const value = (i: number) => `event-${String(i).padStart(3, '0')}`;
 const record = (i: number) => ({ key: `vm-${i % 3}`, value: Buffer.from(value(i)) });
@@ -87,7 +90,7 @@ async function crashMidRun(crash: Crash) {
   bus.crashOn = 2;
   bus.crash = crash;
   bus.beforeDeath = async () => {
-    while ((await readCursor(dir)).inFlight?.next.offset !== 690) await sleep(1);
+    while ((await readCursor(dir)).inFlight?.next.offset !== 706) await sleep(1);
   };
   const journal = await Journal.open(dir);
   for (let i = 0; i < 30; i++) journal.append(record(i));
@@ -102,10 +105,10 @@ async function crashMidRun(crash: Crash) {
   // The first batch acknowledged; the second (being sent) and the third marked as one range.
   expect(cursor).toEqual({
     segment: 1,
-    offset: 230,
+    offset: 246,
     inFlight: {
-      from: { segment: 1, offset: 230 },
-      next: { segment: 1, offset: 690 },
+      from: { segment: 1, offset: 246 },
+      next: { segment: 1, offset: 706 },
       firstAttemptMs: cursor.inFlight!.firstAttemptMs,
     },
   });
@@ -136,7 +139,7 @@ describe('shipper restarted after a crash with a batch in flight', () => {
     ]);
     expect(bus.attempts).toEqual([values(20, 30)]);
     expect(await bus.byKey()).toEqual(expectedByKey(30));
-    expect(cursor).toEqual({ segment: 1, offset: 690 });
+    expect(cursor).toEqual({ segment: 1, offset: 706 });
   });
 
   it('sends all of it when none had reached the bus', async () => {
@@ -188,7 +191,7 @@ describe('shipper restarted after a crash with a batch in flight', () => {
     // The mark of the batch after the first, written while the first is (not) sent, is slow.
     const markInFlight = journal.markInFlight.bind(journal);
     journal.markInFlight = async (batch) => {
-      if (batch.next.offset > 230) await sleep(100);
+      if (batch.next.offset > 246) await sleep(100);
       return markInFlight(batch);
     };
     const shipper = new Shipper(journal, bus, options);
@@ -200,8 +203,8 @@ describe('shipper restarted after a crash with a batch in flight', () => {
     expect(await readFile(join(dir, 'cursor.json'), 'utf8')).toBe(atStop);
     expect(JSON.parse(atStop)).toMatchObject({
       segment: 1,
-      offset: 0,
-      inFlight: { from: { segment: 1, offset: 0 }, next: { segment: 1, offset: 460 } },
+      offset: 16,
+      inFlight: { from: { segment: 1, offset: 16 }, next: { segment: 1, offset: 476 } },
     });
     await journal.close();
   });
@@ -232,12 +235,12 @@ describe('shipper restarted after a crash with a batch in flight', () => {
     expect(marks[2]).toEqual(marks[0]);
     expect(marks[0]).toMatchObject({
       segment: 1,
-      offset: 0,
-      inFlight: { from: { segment: 1, offset: 0 }, next: { segment: 1, offset: 230 } },
+      offset: 16,
+      inFlight: { from: { segment: 1, offset: 16 }, next: { segment: 1, offset: 246 } },
     });
     expect(JSON.parse(await readFile(join(dir, 'cursor.json'), 'utf8'))).toEqual({
       segment: 1,
-      offset: 230,
+      offset: 246,
     });
     expect(await bus.byKey()).toEqual(expectedByKey(10));
   });

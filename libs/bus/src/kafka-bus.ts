@@ -8,6 +8,7 @@ import {
   type Admin,
   type Consumer,
   type EachBatchPayload,
+  type ISocketFactory,
   type LogEntry,
   type Message,
   type Producer,
@@ -38,6 +39,8 @@ export interface KafkaBusConfig {
   compression: 'none' | 'gzip';
   /** Where kafkajs warnings and errors go (one line each); default stderr. */
   log?: (line: string) => void;
+  /** kafkajs's socket factory (tests wrap the real connection to inject faults). */
+  socketFactory?: ISocketFactory;
 }
 
 const gzip = promisify(gzipCallback);
@@ -128,6 +131,7 @@ export class KafkaBus implements Bus {
       logLevel: logLevel.WARN,
       logCreator: kafkajsLogCreator(config.log ?? ((line) => process.stderr.write(`${line}\n`))),
       retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 5_000 },
+      ...(config.socketFactory ? { socketFactory: config.socketFactory } : {}),
     });
   }
 
@@ -427,8 +431,17 @@ export class KafkaBus implements Bus {
         maxInFlightRequests: 1,
         createPartitioner: () => {
           const partition = createMemoPartitioner()();
+          // kafkajs retries a send by grouping its messages into partitions anew. A keyless
+          // record (round-robin) then moves, so a partition's retried batch is not the one the
+          // broker may have appended already: another sequence range, refused as out of order
+          // instead of recognised as a duplicate. Each message keeps its first partition.
+          const placed = new WeakMap<Message, number>();
           return (args) => {
-            const chosen = partition(args);
+            let chosen = placed.get(args.message);
+            if (chosen === undefined) {
+              chosen = partition(args);
+              placed.set(args.message, chosen);
+            }
             this.sentTo.add(`${args.topic}:${chosen}`);
             return chosen;
           };

@@ -1,9 +1,11 @@
 /**
  * What KafkaBus's producer (memoized partitioner, cached key Buffers, our kafkajs patch) lands
  * on a real broker: every record once, byte-exact, on the partition Java's and kafkajs's default
- * partitioner give its key, in per-key order.
+ * partitioner give its key, in per-key order; also when kafkajs retries a send the broker had
+ * appended.
  */
-import { Partitioners, type PartitionMetadata } from 'kafkajs';
+import { connect } from 'node:net';
+import { Partitioners, type ISocketFactory, type PartitionMetadata } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { KafkaBus, KAFKA_BUS_DEFAULTS } from '../src/kafka-bus';
 import type { BusRecord, ConsumedRecord } from '../src/types';
@@ -105,4 +107,73 @@ describe('KafkaBus produce path on a real broker', () => {
       }
     });
   }
+});
+
+/**
+ * The real connection, except that the answer to the first Produce request is lost: the socket
+ * closes once the broker has appended the batch and started answering, as when a connection
+ * drops or a request times out on a busy machine. kafkajs then retries the send.
+ */
+function losingFirstProduceAnswer() {
+  const fault = { fired: 0 };
+  const factory: ISocketFactory = ({ host, port, onConnect }) => {
+    const socket = connect({ host, port }, onConnect);
+    let produceSent = false;
+    const write = socket.write.bind(socket) as (chunk: unknown, ...rest: unknown[]) => boolean;
+    socket.write = ((chunk: unknown, ...rest: unknown[]) => {
+      // [int32 size][int16 api key]: key 0 is Produce.
+      if (fault.fired === 0 && Buffer.isBuffer(chunk) && chunk.readInt16BE(4) === 0)
+        produceSent = true;
+      return write(chunk, ...rest);
+    }) as typeof socket.write;
+    const emit = socket.emit.bind(socket) as (
+      event: string | symbol,
+      ...args: unknown[]
+    ) => boolean;
+    socket.emit = ((event: string | symbol, ...args: unknown[]) => {
+      if (event === 'data' && produceSent) {
+        produceSent = false;
+        fault.fired++;
+        socket.destroy(
+          Object.assign(new Error('injected: connection reset'), { code: 'ECONNRESET' }),
+        );
+        return true;
+      }
+      return emit(event, ...args);
+    }) as typeof socket.emit;
+    return socket;
+  };
+  return { fault, factory };
+}
+
+describe('KafkaBus produce path when kafkajs retries an appended send', () => {
+  // Seen as "out of order sequence number" on a busy machine: kafkajs's retry grouped the
+  // records anew, so keyless ones (round-robin) moved partitions, and a partition's retried
+  // batch had another sequence range than the appended one instead of being its duplicate.
+  it('lands every record once, keyless ones too, gzip', async () => {
+    const topic = uniqueTopicName('bus-produce-retry');
+    const { fault, factory } = losingFirstProduceAnswer();
+    const lines: string[] = [];
+    const bus = new KafkaBus({
+      ...KAFKA_BUS_DEFAULTS,
+      clientId: 'bus-produce-retry-test',
+      brokers: testKafkaBrokers(),
+      compression: 'gzip',
+      log: (line) => lines.push(line),
+      socketFactory: factory,
+    });
+    try {
+      await bus.ensureTopics([{ topic, partitions: PARTITIONS }]);
+      const sent = records().slice(0, 5_000);
+      await bus.publish(topic, sent);
+      // The fault happened (the control), and kafkajs said so.
+      expect(fault.fired).toBe(1);
+      expect(lines).toEqual(['kafka Connection: Connection error: injected: connection reset']);
+      // Appended once: the retry of what the broker had was taken as its duplicate.
+      const ends = await bus.endOffsets(topic);
+      expect([...ends.values()].reduce((sum, end) => sum + Number(end), 0)).toBe(sent.length);
+    } finally {
+      await bus.close();
+    }
+  });
 });

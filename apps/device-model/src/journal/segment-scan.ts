@@ -1,7 +1,9 @@
 /**
- * Recovery's reading of a segment file: where its sound records end, and the damage after them.
+ * Recovery's reading of a segment file: its format (segment-header.ts), where its sound records
+ * end, and the damage after them.
  *
  * Invariants:
+ * - A segment in a format this agent does not read is reported as such, never as damage.
  * - A segment is read in bounded chunks (never whole: segments are 64 MiB and a fleet's journal
  *   may hold many), each frame's checksum checked.
  * - The valid end is the end of the last sound frame before the first bad one; everything after
@@ -10,6 +12,7 @@
  */
 import { checkFrame, FRAME_HEADER, MAX_PAYLOAD } from './frame';
 import type { JournalFile } from './journal-fs';
+import { checkSegmentHeader, SEGMENT_HEADER_BYTES } from './segment-header';
 
 const CHUNK_BYTES = 1024 * 1024;
 
@@ -20,9 +23,21 @@ export interface SegmentScan {
   damage: { reason: string; skippedBytes: number } | null;
 }
 
-export async function scanSegment(file: JournalFile): Promise<SegmentScan> {
+/** A segment whose header names a format this agent cannot read (why, in words). */
+export interface UnknownSegmentFormat {
+  unknownFormat: string;
+}
+
+export async function scanSegment(file: JournalFile): Promise<SegmentScan | UnknownSegmentFormat> {
   const size = (await file.stat()).size;
-  let base = 0;
+  const head = Buffer.alloc(Math.min(size, SEGMENT_HEADER_BYTES));
+  const { bytesRead } = await file.read(head, 0, head.length, 0);
+  const header = checkSegmentHeader(head.subarray(0, bytesRead));
+  if (header.kind === 'unknown-format') return { unknownFormat: header.reason };
+  if (header.kind === 'empty') return { end: 0, damage: null };
+  if (header.kind === 'damaged')
+    return { end: 0, damage: { reason: header.reason, skippedBytes: size } };
+  let base = SEGMENT_HEADER_BYTES;
   let buf = Buffer.alloc(0);
   let offset = 0;
   for (;;) {

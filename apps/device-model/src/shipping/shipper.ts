@@ -74,8 +74,8 @@ export class Shipper {
   /**
    * While a batch is sent: the next one, read and marked in flight together with it in a cursor
    * write that also acknowledges everything before it (null when nothing more was journaled).
-   * A cursor write (fsynced) takes about as long as a send; done after the send, it was a third
-   * of each batch's cycle. Settled before any other cursor write starts.
+   * The cursor write (fsynced) then overlaps the send instead of following it. Settled before
+   * any other cursor write starts, so cursor writes never race.
    */
   private ahead: Promise<Batch | null> | null = null;
 
@@ -132,10 +132,15 @@ export class Shipper {
   }
 
   /**
-   * The pipeline, one batch per turn: take the batch (the one that failed, the one read ahead,
-   * or the next from the journal), mark the one after it in flight while this one is sent, send,
-   * then acknowledge. Every failure lands in the one catch, is named by the stage it hit (a full
-   * disk is not a broker outage) and retried with backoff; none escapes the loop.
+   * The pipeline, one batch per turn:
+   * 1. take the batch: the one that failed (re-sent identical, see `unpublished`), the one read
+   *    ahead, or the next from the journal (marked in flight first);
+   * 2. while it is sent, read the one after it and mark both in flight in one cursor write that
+   *    acknowledges what came before (`ahead`);
+   * 3. send; 4. settle that cursor write: the batch read ahead is the next turn's, and its mark
+   *    acknowledges this one; with nothing read ahead, acknowledge this one now.
+   * Every failure lands in the one catch, is named by the stage it hit (a full disk is not a
+   * broker outage) and retried with backoff; none escapes the loop.
    */
   private async run(): Promise<void> {
     let backoff = this.options.retryMinMs;
