@@ -13,6 +13,7 @@ import {
 import {
   createGuestSession,
   handshakeOutcome,
+  logLineAccesses,
   PORT_PROTOCOL,
   type BlacklistLookup,
   type GuestSession,
@@ -57,7 +58,8 @@ const LOG_PORT = PORT_PROTOCOL;
  * One device-model instance and what it records: every platform-port access, each closed
  * handshake and each reassembled guest log line, as stamped events in the order they happened.
  * Log byte writes (1-byte `out 0x12`) travel inside their line's guest.log event unless
- * `logByteAccesses` asks for each one too. Never throws on guest input.
+ * `logByteAccesses` asks for each one too, or the line is spilled: see `spilling`.
+ * Never throws on guest input.
  */
 export class DeviceModelRecorder {
   private readonly session: GuestSession;
@@ -72,6 +74,17 @@ export class DeviceModelRecorder {
   private lookupRevision: number | null = null;
   /** The last lookup's revision and the handshake it belongs to (the one open after its access). */
   private answeredFrom: { handshake: number | null; revision: number } | null = null;
+  /**
+   * A line's bytes inside its guest.log event keep only its first and last byte's time, so
+   * when another access comes between its bytes their order against it would be lost (a byte
+   * before a handshake's close replayed after it changes that handshake's violations). Such a
+   * line is spilled: its bytes so far are recorded as port.access events before that access,
+   * and every log byte after them too, until the next guest.log event is emitted (a line the
+   * rate limiter drops keeps spilling into the next one). Replay rebuilds a line from its
+   * guest.log event only when no log-byte port.access lies between it and the boot's previous
+   * line (see libs/protocol recordedAccesses).
+   */
+  private spilling = false;
 
   constructor(
     private readonly options: RecorderOptions,
@@ -144,7 +157,7 @@ export class DeviceModelRecorder {
   access(op: Op, port: number, size: Width, value: number | undefined, timeUs: number): number {
     // A log byte records nothing of its own (see `recorded`), so what it causes (the line it
     // flushes, a handshake gone idle) is recorded as it happens: the commonest access, kept short.
-    if (op === 'out' && port === LOG_PORT && size === 1 && !this.logByteAccesses)
+    if (op === 'out' && port === LOG_PORT && size === 1 && !this.logByteAccesses && !this.spilling)
       return this.session.access(op, port, size, value, timeUs);
     this.accessing = true;
     const response = this.session.access(op, port, size, value, timeUs);
@@ -158,7 +171,7 @@ export class DeviceModelRecorder {
    * `stepUs` later, as that run of `access` calls would record it; returns the time after it.
    */
   writeLog(text: string, startUs: number, stepUs: number): number {
-    if (this.logByteAccesses) {
+    if (this.logByteAccesses || this.spilling) {
       let t = startUs;
       for (let i = 0; i < text.length; i++) {
         this.access('out', LOG_PORT, 1, text.charCodeAt(i), t);
@@ -219,6 +232,8 @@ export class DeviceModelRecorder {
   /** The guest reset and boots again on this instance: open handshake closed, boot counter up. */
   reboot(timeUs: number): void {
     this.flushPendingLog();
+    // Replay rebuilds lines boot by boot: a spill (of a line the limiter dropped) ends here.
+    this.spilling = false;
     this.session.stop(timeUs);
     this.boot += 1;
     this.stamper.setBoot(this.boot);
@@ -268,7 +283,9 @@ export class DeviceModelRecorder {
     timeUs: number,
   ): void {
     this.accessing = false;
-    if (op !== 'out' || port !== LOG_PORT || size !== 1 || this.logByteAccesses)
+    const logByte = op === 'out' && port === LOG_PORT && size === 1;
+    if (!logByte && !this.logByteAccesses && !this.spilling) this.spillPendingLog();
+    if (!logByte || this.logByteAccesses || this.spilling)
       this.recordAccess(op, port, size, value, response, timeUs);
     if (this.caused.length === 0) return;
     const caused = this.caused;
@@ -295,6 +312,18 @@ export class DeviceModelRecorder {
       },
       timeUs,
     );
+  }
+
+  /**
+   * Another access comes while a line is open: its bytes so far go on the record now, before
+   * that access (times spread between the line's first and last byte, as replay would).
+   */
+  private spillPendingLog(): void {
+    const pending = this.session.pendingLog();
+    if (!pending) return;
+    this.spilling = true;
+    for (const byte of logLineAccesses(pending))
+      this.recordAccess('out', LOG_PORT, 1, byte.value, undefined, byte.t);
   }
 
   /** A line cut short by stop or reset still reaches the record, with no flushing byte. */
@@ -346,6 +375,7 @@ export class DeviceModelRecorder {
     };
     // Only when set: a guest line's event stays exactly what it was before the field existed.
     if (line.unattributed) data.attribution = 'unattributed';
+    this.spilling = false;
     this.emit('guest.log', data, line.lastUs);
   }
 

@@ -1,13 +1,12 @@
 import {
   blacklistKey,
-  logLineAccesses,
   OUTCOME_FIELDS,
   productNumber,
+  recordedAccesses,
   replay,
   type HandshakeOutcome,
   type ProfileName,
   type RecordedAccess,
-  type Width,
 } from '@magicport/protocol';
 import type { BlacklistState } from '@magicport/blacklist';
 import {
@@ -155,39 +154,7 @@ function splitByBoot(recording: Recording, boot: number): Recording[] {
 }
 
 function mergeAccesses(recording: Recording, logBytesRecorded: boolean): RecordedAccess[] {
-  // Sorted by time; at equal times by seq, a line's bytes just before the line's own event.
-  const keyed: { t: number; seq: number; access: RecordedAccess }[] = recording.accesses.map(
-    (a) => ({
-      t: a.t,
-      seq: a.seq,
-      access: {
-        op: a.op,
-        port: a.port,
-        size: a.size as Width,
-        t: a.t,
-        ...(a.value !== null ? { value: a.value } : {}),
-        ...(a.response !== null ? { response: a.response } : {}),
-      },
-    }),
-  );
-  if (!logBytesRecorded) {
-    for (const line of recording.logLines) {
-      const wire =
-        line.trigger === null
-          ? line.bytes
-          : Buffer.concat([line.bytes, Buffer.from([line.trigger])]);
-      const bytes = logLineAccesses({
-        wireBytes: wire.subarray(0, line.accessCount),
-        firstUs: line.firstUs,
-        lastUs: line.lastUs,
-      });
-      bytes.forEach((access, i) =>
-        keyed.push({ t: access.t, seq: line.seq - 1 + i / (bytes.length + 1), access }),
-      );
-    }
-  }
-  keyed.sort((a, b) => a.t - b.t || a.seq - b.seq);
-  return keyed.map((k) => k.access);
+  return recordedAccesses(recording.accesses, recording.logLines, logBytesRecorded);
 }
 
 async function blacklistFor(api: ApiContext, q: ReplayRequest, recorded: RecordedHandshakeRow[]) {

@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { eventTimeToMicros, type GuestEvent } from '@magicport/events';
+import {
+  OUTCOME_FIELDS,
+  recordedAccesses,
+  replay,
+  type HandshakeOutcome,
+  type StoredAccess,
+  type StoredLogLine,
+} from '@magicport/protocol';
+import { DeviceModelRecorder } from '../../apps/device-model/src/recorder';
+
+const VM = '0f8fad5b-d9cb-469f-a165-70867728950e';
+const S = 1_000_000;
+const NEWLINE = 0x0a;
+
+/**
+ * A log line whose first byte is written while handshake 1 is open and whose next byte comes
+ * after another access closed it (idle gap) and opened handshake 2: each handshake gets its own
+ * log-before-magic. The line's guest.log event alone keeps only the first and last byte's time.
+ */
+function record(): GuestEvent[] {
+  const events: GuestEvent[] = [];
+  const r = new DeviceModelRecorder(
+    {
+      host: 'host-1',
+      dm: 'host-1.dm-1',
+      vm: VM,
+      domid: 7,
+      profile: 'spec',
+      enforceBlacklist: false,
+      blacklist: () => false,
+      idleGapMs: 5_000,
+      logByteAccesses: false,
+      source: 'simulated',
+    },
+    (e) => events.push(e),
+  );
+  r.start(0);
+  r.access('in', 0x12, 1, undefined, 10); // version read: handshake 1 opens
+  r.access('out', 0x12, 1, 0x61, 20); // 'a' while 1 is open
+  r.access('in', 0x12, 1, undefined, 6 * S); // idle: 1 closes, 2 opens
+  r.access('out', 0x12, 1, 0x62, 6 * S + 10); // 'b' while 2 is open
+  r.access('in', 0x10, 2, undefined, 6 * S + 20); // magic: 2 closes, 3 opens
+  r.access('out', 0x12, 1, NEWLINE, 6 * S + 30);
+  r.stop('guest-shutdown', 7 * S);
+  return events;
+}
+
+/** The events as the store's replay query gives them back. */
+function stored(events: GuestEvent[]) {
+  const t = (time: string) => eventTimeToMicros(time)!;
+  const accesses: StoredAccess[] = [];
+  const lines: StoredLogLine[] = [];
+  const outcomes: HandshakeOutcome[] = [];
+  for (const e of events) {
+    if (e.type === 'port.access') accesses.push({ seq: e.seq, t: t(e.time), ...e.data });
+    if (e.type === 'guest.log')
+      lines.push({
+        seq: e.seq,
+        bytes: Buffer.from(e.data.bytesBase64, 'base64'),
+        trigger: e.data.trigger,
+        accessCount: e.data.accessCount,
+        firstUs: t(e.data.firstTime),
+        lastUs: t(e.data.lastTime),
+      });
+    if (e.type === 'handshake.outcome')
+      outcomes.push(
+        Object.fromEntries(OUTCOME_FIELDS.map((k) => [k, e.data[k]])) as HandshakeOutcome,
+      );
+  }
+  return { accesses, lines, outcomes };
+}
+
+const isLogByte = (a: StoredAccess) => a.op === 'out' && a.port === 0x12 && a.size === 1;
+
+describe('replay of a log line interleaved with other accesses', () => {
+  it('records the line as spilled log-byte accesses and replays to the recorded outcomes', () => {
+    const { accesses, lines, outcomes } = stored(record());
+    expect(outcomes.map((o) => [o.result, o.violations])).toEqual([
+      ['version-unsupported', ['log-before-magic']],
+      ['version-unsupported', ['log-before-magic']],
+      ['abandoned', []],
+    ]);
+    // Every byte of the line is on the record in place; its guest.log event still holds it all.
+    // (seq 4 and 7: the outcomes of handshakes 1 and 2, after the access that closed each)
+    expect(accesses.map((a) => [a.seq, a.t, a.op, a.port, a.value])).toEqual([
+      [1, 10, 'in', 0x12, null],
+      [2, 20, 'out', 0x12, 0x61],
+      [3, 6 * S, 'in', 0x12, null],
+      [5, 6 * S + 10, 'out', 0x12, 0x62],
+      [6, 6 * S + 20, 'in', 0x10, null],
+      [8, 6 * S + 30, 'out', 0x12, NEWLINE],
+    ]);
+    expect(lines.map((l) => [l.seq, Buffer.from(l.bytes).toString(), l.accessCount])).toEqual([
+      [9, 'ab', 3],
+    ]);
+    const input = recordedAccesses(accesses, lines, false);
+    expect(input.filter((a) => a.port === 0x12 && a.op === 'out')).toHaveLength(3);
+    const result = replay({ accesses: input, outcomes }, { profile: 'spec', idleGapMs: 5_000 });
+    expect(result.differences).toEqual([]);
+    expect(result.outcomes).toHaveLength(3);
+  });
+
+  it('control: rebuilt from the guest.log event alone (no spilled bytes), handshake 2 loses its violation', () => {
+    const { accesses, lines, outcomes } = stored(record());
+    const input = recordedAccesses(
+      accesses.filter((a) => !isLogByte(a)),
+      lines,
+      false,
+    );
+    const result = replay({ accesses: input, outcomes }, { profile: 'spec', idleGapMs: 5_000 });
+    expect(result.differences).toEqual([
+      {
+        kind: 'outcome',
+        handshake: 1,
+        field: 'violations',
+        recorded: ['log-before-magic'],
+        replayed: [],
+      },
+    ]);
+  });
+});
