@@ -120,4 +120,51 @@ describe('replay of a log line interleaved with other accesses', () => {
       },
     ]);
   });
+
+  it('rebuilds a line only when no spilled byte lies between it and the previous line', () => {
+    const out = (seq: number, t: number, value: number, port = 0x12): StoredAccess => ({
+      seq,
+      t,
+      op: 'out',
+      port,
+      size: port === 0x12 ? 1 : 2,
+      value,
+      response: null,
+    });
+    const line = (seq: number, text: string, t: number): StoredLogLine => ({
+      seq,
+      bytes: Buffer.from(text),
+      trigger: NEWLINE,
+      accessCount: text.length + 1,
+      firstUs: t,
+      lastUs: t + text.length,
+    });
+    const accesses = [
+      out(1, 100, 3, 0x10),
+      // A spill: a line the rate limiter dropped ('x\n'), then the bytes of line 'yz'.
+      out(3, 200, 0x78),
+      out(4, 201, NEWLINE),
+      out(5, 300, 0x79),
+      out(6, 301, 3, 0x10),
+      out(7, 302, 0x7a),
+      out(8, 303, NEWLINE),
+    ];
+    const lines = [line(2, 'a', 110), line(9, 'yz', 300), line(10, 'b', 400)];
+    const stream = recordedAccesses(accesses, lines, false);
+    expect(stream.map((a) => [a.t, a.port, a.value])).toEqual([
+      [100, 0x10, 3],
+      [110, 0x12, 0x61],
+      [111, 0x12, NEWLINE],
+      [200, 0x12, 0x78],
+      [201, 0x12, NEWLINE],
+      [300, 0x12, 0x79],
+      [301, 0x10, 3],
+      [302, 0x12, 0x7a],
+      [303, 0x12, NEWLINE],
+      [400, 0x12, 0x62],
+      [401, 0x12, NEWLINE],
+    ]);
+    // Forensic mode: every log byte is a port.access already, no line is rebuilt.
+    expect(recordedAccesses(accesses, lines, true)).toHaveLength(accesses.length);
+  });
 });
