@@ -66,7 +66,9 @@ function stored(events: GuestEvent[]) {
       });
     if (e.type === 'handshake.outcome')
       outcomes.push(
-        Object.fromEntries(OUTCOME_FIELDS.map((k) => [k, e.data[k]])) as HandshakeOutcome,
+        Object.fromEntries(
+          OUTCOME_FIELDS.map((k) => [k, e.data[k]]),
+        ) as unknown as HandshakeOutcome,
       );
   }
   return { accesses, lines, outcomes };
@@ -102,7 +104,7 @@ describe('replay of a log line interleaved with other accesses', () => {
     expect(result.outcomes).toHaveLength(3);
   });
 
-  it('control: rebuilt from the guest.log event alone (no spilled bytes), handshake 2 loses its violation', () => {
+  it('control: rebuilt from the guest.log event alone (no spilled bytes), handshakes 1 and 2 lose their violation', () => {
     const { accesses, lines, outcomes } = stored(record());
     const input = recordedAccesses(
       accesses.filter((a) => !isLogByte(a)),
@@ -110,7 +112,15 @@ describe('replay of a log line interleaved with other accesses', () => {
       false,
     );
     const result = replay({ accesses: input, outcomes }, { profile: 'spec', idleGapMs: 5_000 });
+    // All three bytes replay right before the line's event, after the magic read.
     expect(result.differences).toEqual([
+      {
+        kind: 'outcome',
+        handshake: 0,
+        field: 'violations',
+        recorded: ['log-before-magic'],
+        replayed: [],
+      },
       {
         kind: 'outcome',
         handshake: 1,
@@ -166,5 +176,63 @@ describe('replay of a log line interleaved with other accesses', () => {
     ]);
     // Forensic mode: every log byte is a port.access already, no line is rebuilt.
     expect(recordedAccesses(accesses, lines, true)).toHaveLength(accesses.length);
+  });
+
+  it('a line a reboot interrupts stays in the buffer: the next boot replays only its own bytes', () => {
+    const events: GuestEvent[] = [];
+    const r = new DeviceModelRecorder(
+      {
+        host: 'host-1',
+        dm: 'host-1.dm-2',
+        vm: VM,
+        domid: 7,
+        profile: 'qemu-traditional',
+        enforceBlacklist: false,
+        blacklist: () => false,
+        idleGapMs: 5_000,
+        logByteAccesses: false,
+        source: 'simulated',
+      },
+      (e) => events.push(e),
+    );
+    r.start(0);
+    r.access('in', 0x10, 1, undefined, 10); // flags read
+    r.access('out', 0x12, 1, 0x4a, 20); // 'J', still in the buffer at the reset
+    r.reboot(1 * S);
+    r.access('out', 0x1b, 2, 0xc7a3, 2 * S); // unknown port: a handshake's first violation
+    r.access('in', 0x12, 4, undefined, 2 * S + 10); // unexpected width
+    r.access('out', 0x11, 2, 0x51ca, 2 * S + 20); // qemu-traditional: a log byte ('Q')
+    r.access('out', 0x12, 1, 0x52, 2 * S + 30); // 'R', spilled: the line has a byte on record
+    r.access('out', 0x12, 1, NEWLINE, 2 * S + 40);
+    r.access('out', 0x10, 4, 7, 2 * S + 50); // build write: opens the handshake
+    r.stop('guest-shutdown', 3 * S);
+    const boot = (b: number) => stored(events.filter((e) => e.boot === b));
+    const [b0, b1] = [boot(0), boot(1)];
+    expect(b0.lines.map((l) => Buffer.from(l.bytes).toString())).toEqual(['J']);
+    expect(b1.lines.map((l) => Buffer.from(l.bytes).toString())).toEqual(['JQR']);
+    expect(b1.accesses.filter(isLogByte).map((a) => a.value)).toEqual([0x52, NEWLINE]);
+    expect(b1.outcomes.map((o) => o.violations)).toEqual([
+      ['unknown-port', 'unexpected-width', 'log-before-magic', 'build-before-product'],
+    ]);
+    const options = { profile: 'qemu-traditional' as const, idleGapMs: 5_000 };
+    const run = (previous: StoredLogLine | null, b1Accesses: StoredAccess[]) => {
+      const first = recordedAccesses(b0.accesses, b0.lines, false);
+      return replay(
+        {
+          earlierBoots: [{ accesses: first, resetUs: first.at(-1)!.t }],
+          accesses: recordedAccesses(b1Accesses, b1.lines, false, previous),
+          outcomes: b1.outcomes,
+        },
+        options,
+      );
+    };
+    expect(run(b0.lines.at(-1)!, b1.accesses).differences).toEqual([]);
+    // Not spilled, and the carried byte: a line whose bytes were all 1-byte writes after the
+    // reset is rebuilt without the 'J' its reset-flushed predecessor already replays.
+    const carriedOnly = recordedAccesses([], [{ ...b1.lines[0]!, seq: 5 }], false, b0.lines[0]!);
+    expect(carriedOnly.map((a) => a.value)).toEqual([0x51, 0x52, NEWLINE]);
+    // Control: without the previous boot's line the 'J' would be replayed a second time.
+    const again = recordedAccesses([], [{ ...b1.lines[0]!, seq: 5 }], false, null);
+    expect(again.map((a) => a.value)).toEqual([0x4a, 0x51, 0x52, NEWLINE]);
   });
 });

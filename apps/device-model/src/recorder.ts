@@ -12,6 +12,7 @@ import {
 } from '@magicport/events';
 import {
   createGuestSession,
+  Effect,
   handshakeOutcome,
   logLineAccesses,
   PORT_PROTOCOL,
@@ -85,6 +86,16 @@ export class DeviceModelRecorder {
    * line (see libs/protocol recordedAccesses).
    */
   private spilling = false;
+  /**
+   * Bytes at the start of the open line already on the record: a reboot records the line it
+   * interrupts (flushPendingLog) but the device model's buffer keeps it, so the line it later
+   * flushes starts with them again. Replay knows them from that earlier line; never spilled.
+   */
+  private carried = 0;
+  /** Bytes the open line held before the access being recorded, which may add one. */
+  private pendingBefore = 0;
+  /** Time of the last recorded access: spilled bytes are never timed before it. */
+  private lastAccessUs = 0;
 
   constructor(
     private readonly options: RecorderOptions,
@@ -160,6 +171,7 @@ export class DeviceModelRecorder {
     if (op === 'out' && port === LOG_PORT && size === 1 && !this.logByteAccesses && !this.spilling)
       return this.session.access(op, port, size, value, timeUs);
     this.accessing = true;
+    this.pendingBefore = this.session.pendingLogBytes();
     const response = this.session.access(op, port, size, value, timeUs);
     if (this.lookupRevision !== null) this.noteLookup();
     this.recorded(op, port, size, value, response, timeUs);
@@ -193,6 +205,7 @@ export class DeviceModelRecorder {
     timeUs: number,
   ): void {
     this.accessing = true;
+    this.pendingBefore = this.session.pendingLogBytes();
     this.session.observe(op, port, size, value, response, timeUs);
     // The device model that answered is not this one: its blacklist revision is unknown.
     if (this.lookupRevision !== null) this.lookupRevision = this.answeredFrom = null;
@@ -234,6 +247,7 @@ export class DeviceModelRecorder {
     this.flushPendingLog();
     // Replay rebuilds lines boot by boot: a spill (of a line the limiter dropped) ends here.
     this.spilling = false;
+    this.carried = this.session.pendingLogBytes();
     this.session.stop(timeUs);
     this.boot += 1;
     this.stamper.setBoot(this.boot);
@@ -284,7 +298,12 @@ export class DeviceModelRecorder {
   ): void {
     this.accessing = false;
     const logByte = op === 'out' && port === LOG_PORT && size === 1;
-    if (!logByte && !this.logByteAccesses && !this.spilling) this.spillPendingLog();
+    if (!logByte && !this.logByteAccesses) {
+      if (!this.spilling) this.spillPendingLog();
+      // A log byte from a wider access (qemu-traditional's writew at 0x11) is on the record as
+      // that access: the line must not be rebuilt with it, so the rest of it spills.
+      if (this.session.deviceModel.effect === Effect.LogByte) this.spilling = true;
+    }
     if (!logByte || this.logByteAccesses || this.spilling)
       this.recordAccess(op, port, size, value, response, timeUs);
     if (this.caused.length === 0) return;
@@ -301,6 +320,7 @@ export class DeviceModelRecorder {
     response: number | undefined,
     timeUs: number,
   ): void {
+    this.lastAccessUs = timeUs;
     this.emit(
       'port.access',
       {
@@ -319,11 +339,16 @@ export class DeviceModelRecorder {
    * that access (times spread between the line's first and last byte, as replay would).
    */
   private spillPendingLog(): void {
+    if (this.pendingBefore <= this.carried) return;
     const pending = this.session.pendingLog();
     if (!pending) return;
     this.spilling = true;
-    for (const byte of logLineAccesses(pending))
-      this.recordAccess('out', LOG_PORT, 1, byte.value, undefined, byte.t);
+    const bytes = logLineAccesses({
+      wireBytes: pending.wireBytes.subarray(this.carried, this.pendingBefore),
+      firstUs: Math.max(pending.firstUs, this.lastAccessUs),
+      lastUs: pending.lastUs,
+    });
+    for (const byte of bytes) this.recordAccess('out', LOG_PORT, 1, byte.value, undefined, byte.t);
   }
 
   /** A line cut short by stop or reset still reaches the record, with no flushing byte. */
@@ -376,6 +401,7 @@ export class DeviceModelRecorder {
     // Only when set: a guest line's event stays exactly what it was before the field existed.
     if (line.unattributed) data.attribution = 'unattributed';
     this.spilling = false;
+    this.carried = 0;
     this.emit('guest.log', data, line.lastUs);
   }
 

@@ -26,21 +26,25 @@ export interface StoredLogLine {
 
 /**
  * One boot's access stream for replay: its port.access events plus the log byte writes rebuilt
- * from its guest.log events, in recorded order. With `logBytesRecorded` (forensic mode) every
- * log byte is a port.access already. Otherwise a line is rebuilt unless it was spilled: the
- * recorder writes a line's bytes as port.access events once another access comes between
- * them, and keeps doing so until it emits the next guest.log event, so a log-byte port.access
- * between a line's event and the previous line's (in seq order) means that line's bytes are
- * all on the record already. Rebuilt bytes go by time, at equal times just before their line's
- * own event (a line that was not spilled had no other access between its first and last byte).
+ * from its guest.log events, in recorded (seq) order. With `logBytesRecorded` (forensic mode)
+ * every log byte is a port.access already. Otherwise:
+ * - a line is rebuilt unless it was spilled: the recorder writes a line's bytes as port.access
+ *   events once another access comes between them, and keeps doing so until it emits the next
+ *   guest.log event, so a log-byte port.access between a line's event and the previous line's
+ *   means that line's bytes are on the record already;
+ * - a rebuilt line had no other access between its bytes, so they go right before its own
+ *   event in seq order; their times are spread between its first and last byte's;
+ * - `previous` is the last line of the instance's previous boot: one flushed by the reset (no
+ *   trigger) stays in the device model's buffer, so this boot's first line starting at the same
+ *   time begins with its bytes, which that earlier line already replays.
  */
 export function recordedAccesses(
   accesses: readonly StoredAccess[],
   lines: readonly StoredLogLine[],
   logBytesRecorded: boolean,
+  previous: StoredLogLine | null = null,
 ): RecordedAccess[] {
-  const keyed: { t: number; seq: number; access: RecordedAccess }[] = accesses.map((a) => ({
-    t: a.t,
+  const keyed: { seq: number; access: RecordedAccess }[] = accesses.map((a) => ({
     seq: a.seq,
     access: {
       op: a.op,
@@ -52,29 +56,36 @@ export function recordedAccesses(
     },
   }));
   if (!logBytesRecorded) {
-    const spilled = accesses
-      .filter((a) => a.op === 'out' && a.port === PORT_PROTOCOL && a.size === 1)
-      .map((a) => a.seq)
-      .sort((x, y) => x - y);
+    const bySeq = [...accesses].sort((x, y) => x.seq - y.seq);
     let next = 0;
+    let lastT: number | null = null;
+    let first = true;
     for (const line of [...lines].sort((x, y) => x.seq - y.seq)) {
       let onRecord = false;
-      while (next < spilled.length && spilled[next]! < line.seq) {
-        onRecord = true;
+      while (next < bySeq.length && bySeq[next]!.seq < line.seq) {
+        const a = bySeq[next]!;
+        if (a.op === 'out' && a.port === PORT_PROTOCOL && a.size === 1) onRecord = true;
+        lastT = a.t;
         next++;
       }
+      const carried =
+        first && previous !== null && previous.trigger === null && previous.firstUs === line.firstUs
+          ? previous.accessCount
+          : 0;
+      first = false;
       if (onRecord) continue;
       const wire = line.trigger === null ? line.bytes : Uint8Array.of(...line.bytes, line.trigger);
+      const own = wire.subarray(Math.min(carried, line.accessCount), line.accessCount);
       const bytes = logLineAccesses({
-        wireBytes: wire.subarray(0, line.accessCount),
-        firstUs: line.firstUs,
+        wireBytes: own,
+        firstUs: carried > 0 ? Math.max(line.firstUs, lastT ?? line.lastUs) : line.firstUs,
         lastUs: line.lastUs,
       });
       bytes.forEach((access, i) =>
-        keyed.push({ t: access.t, seq: line.seq - 1 + i / (bytes.length + 1), access }),
+        keyed.push({ seq: line.seq - 1 + (i + 1) / (bytes.length + 1), access }),
       );
     }
   }
-  keyed.sort((a, b) => a.t - b.t || a.seq - b.seq);
+  keyed.sort((a, b) => a.seq - b.seq);
   return keyed.map((k) => k.access);
 }
