@@ -18,7 +18,7 @@ import { migrate, openStore } from '@magicport/store';
 import { stopLocalBroker } from '../deploy/kafka/broker-instances';
 import { startLocalBroker } from '../deploy/kafka/local-broker';
 import { Ingest, ingestGroupId } from '../apps/server/src/ingest/ingest';
-import { ClickHouseRangeLog } from '../apps/server/src/ingest/range-log';
+import { commitRangeLog } from '../apps/server/src/ingest/range-log';
 import { clickHouseRawSink } from '../apps/server/src/ingest/raw-sink';
 import { IngestMetrics } from '../apps/server/src/metrics/ingest-metrics';
 import type { Benchmark, Measurement } from './harness';
@@ -188,7 +188,7 @@ const bench: Benchmark = {
           {
             bus,
             sink: clickHouseRawSink(ours),
-            ranges: new ClickHouseRangeLog(ours),
+            ranges: commitRangeLog,
             observer: metrics,
             log: quiet,
           },

@@ -3,7 +3,7 @@ import { KafkaBus, KAFKA_BUS_DEFAULTS, type Bus } from '@magicport/bus';
 import type { ClickHouseStore } from '@magicport/store';
 import { Ingest, type IngestSettings } from '../../apps/server/src/ingest/ingest';
 import type { IngestObserver } from '../../apps/server/src/ingest/ingest-ports';
-import { ClickHouseRangeLog } from '../../apps/server/src/ingest/range-log';
+import { commitRangeLog } from '../../apps/server/src/ingest/range-log';
 import { clickHouseRawSink } from '../../apps/server/src/ingest/raw-sink';
 
 /** Counts what the ingest reports, for assertions. */
@@ -74,7 +74,7 @@ export async function startTestIngest(
     {
       bus,
       sink: clickHouseRawSink(store),
-      ranges: new ClickHouseRangeLog(store),
+      ranges: commitRangeLog,
       observer,
       log: quietLog,
     },

@@ -6,7 +6,7 @@ import type { MagicportConfig } from '@magicport/config';
 import { migrate, migrationStatus, openStore, type ClickHouseStore } from '@magicport/store';
 import { AppModule } from './app.module';
 import { Ingest, type IngestSettings } from './ingest/ingest';
-import { ClickHouseRangeLog } from './ingest/range-log';
+import { commitRangeLog } from './ingest/range-log';
 import { clickHouseRawSink } from './ingest/raw-sink';
 import { NestPinoLogger } from './logging/logger';
 import { IngestMetrics } from './metrics/ingest-metrics';
@@ -64,7 +64,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       {
         bus,
         sink: clickHouseRawSink(store),
-        ranges: new ClickHouseRangeLog(store),
+        ranges: commitRangeLog,
         observer: metrics,
         log: logger.child({ component: 'ingest' }),
       },

@@ -1,12 +1,13 @@
 import { framedRecords, type FramedRecords } from './framed-records';
-import type {
-  Bus,
-  BusRecord,
-  ConsumedRecord,
-  ScanVisitor,
-  SubscribeOptions,
-  Subscription,
-  TopicSpec,
+import {
+  PartitionLostError,
+  type Bus,
+  type BusRecord,
+  type ConsumedRecord,
+  type ScanVisitor,
+  type SubscribeOptions,
+  type Subscription,
+  type TopicSpec,
 } from './types';
 
 interface Partition {
@@ -24,6 +25,10 @@ interface Topic {
 
 interface GroupState {
   committed: number[];
+  /** Commit metadata per partition, replaced by every commit. */
+  metadata: (string | null)[];
+  /** Bumped whenever a member takes the partitions over: commits of an earlier one are refused. */
+  generation: number;
   /** The one member that owns every partition; later members of the group wait as standbys. */
   members: Member[];
 }
@@ -117,7 +122,12 @@ export class InProcessBus implements Bus {
     let group = topic.groups.get(options.groupId);
     if (!group) {
       const start = (p: Partition) => (options.fromBeginning ? p.base : p.base + p.records.length);
-      group = { committed: topic.partitions.map(start), members: [] };
+      group = {
+        committed: topic.partitions.map(start),
+        metadata: topic.partitions.map(() => null),
+        generation: 0,
+        members: [],
+      };
       topic.groups.set(options.groupId, group);
     }
     const member: Member = { options, stopped: false, wake: null, position: null };
@@ -190,10 +200,12 @@ export class InProcessBus implements Bus {
       }
       if (!member.position) {
         // Owning the partitions now: read on from what the group committed, as Kafka does.
+        group.generation++;
         member.position = [...group.committed];
         member.options.onAssignment?.(topic.partitions.map((_, p) => p));
       }
       const position = member.position;
+      const generation = group.generation;
       let progressOrRetry = false;
       for (let p = 0; p < topic.partitions.length && !stale(); p++) {
         const partition = topic.partitions[p]!;
@@ -208,14 +220,25 @@ export class InProcessBus implements Bus {
             records,
             highWatermark,
             isStale: stale,
-            commit: async (offset) => this.commit(group, p, offset),
+            commit: async (offset, metadata) => {
+              if (!this.commit(group, generation, p, offset, metadata ?? null)) {
+                throw new PartitionLostError(
+                  `partition ${p} of ${topic.spec.topic} was taken over by another member`,
+                );
+              }
+            },
+            committed: async () => ({
+              offset: String(group.committed[p]),
+              metadata: group.metadata[p] ?? null,
+            }),
           });
           const next = Number(records[records.length - 1]!.offset) + 1;
           position[p] = next;
           const commit = outcome ? outcome.commit : String(next);
           // Commits name work the handler has finished, so a member that is draining may still
-          // commit; never backwards, though a member that took over may have moved on meanwhile.
-          if (commit !== null) this.commit(group, p, commit);
+          // commit, until another member has taken the partitions over (as Kafka refuses a
+          // commit of an ended generation).
+          if (commit !== null) this.commit(group, generation, p, commit, null);
           retryMs = RETRY_MIN_MS;
         } catch {
           // Redeliver the same batch after a pause: the handler decides what is poison (DLQ).
@@ -229,8 +252,18 @@ export class InProcessBus implements Bus {
     }
   }
 
-  private commit(group: GroupState, partition: number, offset: string): void {
-    group.committed[partition] = Math.max(group.committed[partition]!, Number(offset));
+  /** False (nothing changed) when the committing member's generation is over. */
+  private commit(
+    group: GroupState,
+    generation: number,
+    partition: number,
+    offset: string,
+    metadata: string | null,
+  ): boolean {
+    if (generation !== group.generation) return false;
+    group.committed[partition] = Number(offset);
+    group.metadata[partition] = metadata;
+    return true;
   }
 
   private sleepUntilWoken(member: Member): Promise<void> {

@@ -7,6 +7,7 @@ import {
   logLevel,
   type Admin,
   type Consumer,
+  type EachBatchPayload,
   type LogEntry,
   type Message,
   type Producer,
@@ -16,8 +17,10 @@ import { createMemoPartitioner, KeyBuffers } from './partitioner';
 import { consumedRecord } from './kafka-record';
 import { scanKafkaSince } from './kafka-scan';
 import {
+  PartitionLostError,
   PublishOutcomeUnknownError,
   type Bus,
+  type CommittedOffset,
   type BusRecord,
   type ScanVisitor,
   type SubscribeOptions,
@@ -179,6 +182,9 @@ export class KafkaBus implements Bus {
             sessionTimeout: options.sessionTimeoutMs,
             heartbeatInterval: Math.max(500, Math.floor(options.sessionTimeoutMs / 10)),
           }),
+      ...(options.rebalanceTimeoutMs === undefined
+        ? {}
+        : { rebalanceTimeout: options.rebalanceTimeoutMs }),
       retry: { retries: 5, restartOnFailure: async () => !this.stopping.has(consumer) },
     });
     // Set when the group starts rebalancing, cleared by the next assignment: batches in flight
@@ -186,6 +192,10 @@ export class KafkaBus implements Bus {
     // latest assignment (another generation) is stale for good.
     let rebalancing = false;
     let generation = 0;
+    // Set by stop(): no new batch starts; those in flight finish (and commit) before the
+    // consumer leaves the group. kafkajs itself drops commits once disconnect() has begun.
+    let draining = false;
+    const inFlight = new Set<Promise<void>>();
     consumer.on(consumer.events.REBALANCING, () => {
       rebalancing = true;
     });
@@ -197,58 +207,101 @@ export class KafkaBus implements Bus {
     this.consumers.add(consumer);
     await consumer.connect();
     await consumer.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning });
+    const handle = async ({
+      batch,
+      heartbeat,
+      isStale,
+      resolveOffset,
+    }: EachBatchPayload): Promise<void> => {
+      const batchGeneration = generation;
+      let lost = false;
+      const stale = () => lost || rebalancing || batchGeneration !== generation || isStale();
+      const commit = async (offset: string, metadata: string | null) => {
+        try {
+          await consumer.commitOffsets([
+            { topic: batch.topic, partition: batch.partition, offset, metadata },
+          ]);
+        } catch (error) {
+          if (!hasErrorType(error, GENERATION_OVER)) throw error;
+          lost = true;
+          throw new PartitionLostError(
+            `partition ${batch.partition} of ${batch.topic}: the group refused the commit ` +
+              `(${describe(error)}); another member owns it now`,
+          );
+        }
+      };
+      const beat = setInterval(
+        () =>
+          void heartbeat().catch((error: unknown) => {
+            if (isRebalanceError(error)) lost = true;
+          }),
+        1_000,
+      );
+      let outcome;
+      try {
+        outcome = await options.onBatch({
+          topic: batch.topic,
+          partition: batch.partition,
+          highWatermark: batch.highWatermark,
+          records: batch.messages.map(consumedRecord),
+          isStale: stale,
+          commit: (offset, metadata) => commit(offset, metadata ?? null),
+          committed: () => this.committed(options.groupId, batch.topic, batch.partition),
+        });
+      } finally {
+        clearInterval(beat);
+      }
+      // A stale batch moves nothing: resolving it would move the fetch position of the next
+      // generation, whose reading starts over at the committed offsets.
+      if (stale()) return;
+      const last = batch.messages[batch.messages.length - 1]!.offset;
+      // Without auto-resolve kafkajs fetches from the last resolved offset: an unresolved
+      // batch comes back at once, for ever (a caught-up consumer spun on its last batch).
+      // Resolving moves the fetch position only; kafkajs commits nothing itself (autoCommit off).
+      resolveOffset(last);
+      const next = outcome ? outcome.commit : (BigInt(last) + 1n).toString();
+      if (next !== null) await commit(next, null);
+    };
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: options.partitionsConcurrently ?? 1,
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
-        if (!isRunning() || isStale() || batch.messages.length === 0) return;
-        const batchGeneration = generation;
-        let lost = false;
-        const stale = () => lost || rebalancing || batchGeneration !== generation || isStale();
-        const beat = setInterval(
-          () =>
-            void heartbeat().catch((error: unknown) => {
-              if (isRebalanceError(error)) lost = true;
-            }),
-          1_000,
-        );
-        let outcome;
+      eachBatch: async (payload) => {
+        if (draining || !payload.isRunning() || payload.isStale()) return;
+        if (payload.batch.messages.length === 0) return;
+        const running = handle(payload);
+        inFlight.add(running);
         try {
-          outcome = await options.onBatch({
-            topic: batch.topic,
-            partition: batch.partition,
-            highWatermark: batch.highWatermark,
-            records: batch.messages.map(consumedRecord),
-            isStale: stale,
-            commit: (offset) =>
-              consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset }]),
-          });
+          await running;
         } finally {
-          clearInterval(beat);
+          inFlight.delete(running);
         }
-        // A stale batch moves nothing: resolving it would move the fetch position of the next
-        // generation, whose reading starts over at the committed offsets.
-        if (stale()) return;
-        const last = batch.messages[batch.messages.length - 1]!.offset;
-        // Without auto-resolve kafkajs fetches from the last resolved offset: an unresolved
-        // batch comes back at once, for ever (a caught-up consumer spun on its last batch).
-        // Resolving moves the fetch position only; kafkajs commits nothing itself (autoCommit off).
-        resolveOffset(last);
-        const commit = outcome ? outcome.commit : (BigInt(last) + 1n).toString();
-        if (commit === null) return;
-        await consumer.commitOffsets([
-          { topic: batch.topic, partition: batch.partition, offset: commit },
-        ]);
       },
     });
     return {
       stop: async () => {
+        draining = true;
+        consumer.pause([{ topic: options.topic }]);
+        await Promise.allSettled([...inFlight]);
         this.stopping.add(consumer);
         this.consumers.delete(consumer);
         await consumer.disconnect();
       },
     };
+  }
+
+  /** A group's committed offset of one partition, with its metadata (admin API). */
+  private async committed(
+    groupId: string,
+    topic: string,
+    partition: number,
+  ): Promise<CommittedOffset> {
+    const admin = await this.getAdmin();
+    const [answer] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const found = answer?.partitions.find((p) => p.partition === partition);
+    // Kafka answers -1 (and no metadata) for a partition the group never committed.
+    if (!found || BigInt(found.offset) < 0n) return { offset: null, metadata: null };
+    return { offset: found.offset, metadata: found.metadata || null };
   }
 
   /**
@@ -400,17 +453,36 @@ export class KafkaBus implements Bus {
 
 /** The coordinator's answers that mean this member's generation is over or ending. */
 function isRebalanceError(error: unknown): boolean {
-  const type = (error as { type?: unknown } | null)?.type;
-  return (
-    type === 'REBALANCE_IN_PROGRESS' ||
-    type === 'ILLEGAL_GENERATION' ||
-    type === 'UNKNOWN_MEMBER_ID' ||
-    type === 'NOT_COORDINATOR_FOR_GROUP'
-  );
+  return hasErrorType(error, GENERATION_OVER) || hasErrorType(error, ['NOT_COORDINATOR_FOR_GROUP']);
+}
+
+/**
+ * The answers by which the coordinator refuses a commit because this member's generation is over
+ * (a fence, final for the batch). A coordinator that moved (NOT_COORDINATOR) is no fence: kafkajs
+ * finds the new one and the commit is retried.
+ */
+const GENERATION_OVER = [
+  'REBALANCE_IN_PROGRESS',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+  'FENCED_INSTANCE_ID',
+];
+
+function hasErrorType(error: unknown, types: readonly string[]): boolean {
+  // kafkajs's retrier wraps the protocol error it gave up on (as `cause`), dropping its type.
+  for (let e = error as { type?: unknown; cause?: unknown } | null; e; e = e.cause as typeof e) {
+    if (typeof e.type === 'string' && types.includes(e.type)) return true;
+    if (e.cause === e) break;
+  }
+  return false;
 }
 
 /** kafkajs marks retriable protocol errors; its give-up error keeps the last one it saw. */
 function isRetriable(error: unknown): boolean {
   const e = error as { retriable?: boolean; originalError?: { retriable?: boolean } } | null;
   return e?.retriable === true || e?.originalError?.retriable === true;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -28,9 +28,22 @@ export interface ConsumedBatch {
   isStale(): boolean;
   /**
    * Commits `offset` (the next one to read) for this partition now, before the batch resolves:
-   * for a handler that stores a batch in several steps and acknowledges each.
+   * for a handler that stores a batch in several steps and acknowledges each. `metadata` is kept
+   * with the offset (Kafka's offset commit metadata) until the next commit replaces it.
+   *
+   * Fenced: once the group has given the partition to another member (a later generation), the
+   * commit is refused with PartitionLostError, whatever this member believes. This is what makes
+   * a commit usable as a claim: a commit that succeeded happened before the new owner started
+   * reading, so the new owner sees it in `committed()`.
    */
-  commit(offset: string): Promise<void>;
+  commit(offset: string, metadata?: string): Promise<void>;
+  /** The group's committed offset of this partition (null: none yet) and its metadata. */
+  committed(): Promise<CommittedOffset>;
+}
+
+export interface CommittedOffset {
+  offset: string | null;
+  metadata: string | null;
 }
 
 /**
@@ -53,6 +66,11 @@ export interface SubscribeOptions {
    * group of one that rejoins after an outage waits this long for its own former member.
    */
   sessionTimeoutMs?: number;
+  /**
+   * How long a rebalance waits for every member to rejoin (kafkajs's default 60 s); a member
+   * still busy with a batch after that is dropped from the group, and its partitions move on.
+   */
+  rebalanceTimeoutMs?: number;
   /**
    * Called once per batch, never concurrently for one partition. Resolving with nothing commits
    * the offset after the batch's last record; resolving with a BatchOutcome commits exactly what
@@ -119,6 +137,14 @@ export interface Bus {
  * that sent it is gone (e.g. the publish worker thread died), so an identical re-send gets new
  * producer sequence numbers. Check the topic before sending again.
  */
+/**
+ * A commit the group refused because this member no longer owns the partition (its generation is
+ * over): the batch is void, and the partition's new owner resumes from the committed offset.
+ */
+export class PartitionLostError extends Error {
+  override readonly name = 'PartitionLostError';
+}
+
 export class PublishOutcomeUnknownError extends Error {
   override readonly name = 'PublishOutcomeUnknownError';
 }

@@ -1,3 +1,4 @@
+import type { ConsumedBatch } from '@magicport/bus';
 import type { EventType, MagicportEvent } from '@magicport/events';
 import type { OffsetRange } from './partition-ranges';
 
@@ -12,10 +13,13 @@ export interface RawSink {
   insert(table: string, rows: JsonRowsBlock, dedupToken: string): Promise<void>;
 }
 
-/** The durable per-(group, topic, partition) record of the range being inserted. */
+/**
+ * The durable per-(group, topic, partition) record of the range being inserted. `record` must be
+ * refused once another member owns the partition (see range-log.ts).
+ */
 export interface RangeLog {
-  load(groupId: string, topic: string, partition: number): Promise<OffsetRange | null>;
-  record(groupId: string, topic: string, partition: number, range: OffsetRange): Promise<void>;
+  load(batch: ConsumedBatch): Promise<OffsetRange | null>;
+  record(batch: ConsumedBatch, range: OffsetRange): Promise<void>;
 }
 
 /** What the ingest reports; the metrics module implements it with prom-client. */

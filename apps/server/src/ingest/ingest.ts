@@ -10,6 +10,8 @@ export type IngestSettings = MagicportConfig['ingest'] & {
   deadLetters?: boolean;
   retry?: TopicIngestOptions['retry'];
   topics?: readonly string[];
+  /** kafkajs's rebalance timeout (tests shorten it to drop a stuck member quickly). */
+  rebalanceTimeoutMs?: number;
 };
 
 /**
@@ -42,6 +44,7 @@ export class Ingest {
             dedup: settings.dedup,
             deadLetters: settings.deadLetters ?? true,
             sessionTimeoutMs: settings.sessionTimeoutMs,
+            rebalanceTimeoutMs: settings.rebalanceTimeoutMs,
           },
           ports,
         ),

@@ -1,47 +1,36 @@
-import type { ClickHouseStore } from '@magicport/store';
+import type { ConsumedBatch } from '@magicport/bus';
 import type { RangeLog } from './ingest-ports';
 import type { OffsetRange } from './partition-ranges';
 
-const TABLE = 'ingest_ranges';
+const PREFIX = 'magicport-range/1:';
 
 /**
- * The range log in ClickHouse (migration 0003): one row per (group, topic, partition), the
- * newest range winning (ReplacingMergeTree on last_offset; read with FINAL). chDB has no
- * KeeperMap, which Kafka Connect's sink uses for the same state.
+ * The range log kept where Kafka fences it: a range is recorded by committing the partition's
+ * current offset (the range's first) with the range as the commit's metadata, and cleared by the
+ * commit after its insert. The group coordinator refuses a commit from a member whose generation
+ * is over, so once the partition's new owner has started (and read the log), the old owner can no
+ * longer record a range it would then insert cut differently. A table in ClickHouse could not
+ * refuse that write: it was the duplicate a rebalance could leave.
  */
-export class ClickHouseRangeLog implements RangeLog {
-  constructor(private readonly store: ClickHouseStore) {}
+export const commitRangeLog: RangeLog = {
+  async load(batch: ConsumedBatch): Promise<OffsetRange | null> {
+    const { metadata } = await batch.committed();
+    return parseRangeMetadata(metadata);
+  },
+  async record(batch: ConsumedBatch, range: OffsetRange): Promise<void> {
+    await batch.commit(range.first.toString(), formatRangeMetadata(range));
+  },
+};
 
-  async load(groupId: string, topic: string, partition: number): Promise<OffsetRange | null> {
-    const rows = await this.store.query<{ first_offset: string; last_offset: string }>(
-      `SELECT first_offset, last_offset FROM ${TABLE} FINAL
-       WHERE group_id = {group:String} AND topic = {topic:String} AND kafka_partition = {partition:UInt32}
-       ORDER BY recorded_at DESC LIMIT 1`,
-      { group: groupId, topic, partition },
-      { tag: 'ingest-range-load' },
-    );
-    const row = rows[0];
-    return row ? { first: BigInt(row.first_offset), last: BigInt(row.last_offset) } : null;
-  }
+export function formatRangeMetadata(range: OffsetRange): string {
+  return `${PREFIX}${range.first}-${range.last}`;
+}
 
-  async record(
-    groupId: string,
-    topic: string,
-    partition: number,
-    range: OffsetRange,
-  ): Promise<void> {
-    await this.store.insert(
-      TABLE,
-      [
-        {
-          group_id: groupId,
-          topic,
-          kafka_partition: partition,
-          first_offset: range.first.toString(),
-          last_offset: range.last.toString(),
-        },
-      ],
-      { tag: 'ingest-range-record' },
-    );
-  }
+/** Null for no metadata, or metadata another tool committed (it names no range of ours). */
+export function parseRangeMetadata(metadata: string | null): OffsetRange | null {
+  if (!metadata?.startsWith(PREFIX)) return null;
+  const match = /^(\d+)-(\d+)$/.exec(metadata.slice(PREFIX.length));
+  if (!match) return null;
+  const range = { first: BigInt(match[1]!), last: BigInt(match[2]!) };
+  return range.first <= range.last ? range : null;
 }

@@ -12,7 +12,7 @@ import {
 } from '@magicport/store';
 import { IngestMetrics } from '../metrics/ingest-metrics';
 import { Ingest } from './ingest';
-import { ClickHouseRangeLog } from './range-log';
+import { commitRangeLog } from './range-log';
 import { clickHouseRawSink } from './raw-sink';
 
 export type ReplayProgress = (done: number, total: number, what: string) => void;
@@ -53,7 +53,7 @@ export async function rebuildFromKafka(
       {
         bus,
         sink: clickHouseRawSink(replay),
-        ranges: new ClickHouseRangeLog(replay),
+        ranges: commitRangeLog,
         observer: metrics,
         log: logger.child({ component: 'rebuild' }),
       },

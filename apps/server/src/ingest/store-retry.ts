@@ -7,7 +7,10 @@ export interface RetryUntilDoneOptions {
   policy: RetryPolicy;
   /** Checked before every attempt and while waiting: true gives up. */
   abandoned(): boolean;
+  /** An error no retry can cure: give up at once (after reporting it). */
+  hopeless?(error: unknown): boolean;
   onRetry(error: unknown, attempt: number, delayMs: number): void;
+  onGiveUp?(error: unknown): void;
 }
 
 export type Done<T> = { done: true; value: T } | { done: false };
@@ -27,6 +30,10 @@ export async function retryUntilDone<T>(
     try {
       return { done: true, value: await work() };
     } catch (error) {
+      if (options.hopeless?.(error)) {
+        options.onGiveUp?.(error);
+        return { done: false };
+      }
       options.onRetry(error, attempt, delay);
       const until = Date.now() + delay;
       while (Date.now() < until) {

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type {
-  BatchOutcome,
-  Bus,
-  ConsumedBatch,
-  ConsumedRecord,
-  Subscription,
+import {
+  PartitionLostError,
+  type BatchOutcome,
+  type Bus,
+  type ConsumedBatch,
+  type ConsumedRecord,
+  type Subscription,
 } from '@magicport/bus';
 import { DLQ_TOPIC, type MagicportEvent } from '@magicport/events';
 import { JsonRowsBlock } from '@magicport/store';
@@ -41,6 +42,7 @@ export interface TopicIngestOptions {
   /** Publish bad records to the DLQ; off, they are only counted (a replay's were sent before). */
   deadLetters: boolean;
   sessionTimeoutMs: number;
+  rebalanceTimeoutMs?: number;
 }
 
 export interface TopicIngestPorts {
@@ -97,6 +99,7 @@ export class TopicIngest {
       // big; 8 MiB (64 MiB fetches) measured no faster than this and peaked at 3.6 GB RSS.
       maxBytesPerPartition: 4 * 1024 * 1024,
       sessionTimeoutMs: this.options.sessionTimeoutMs,
+      rebalanceTimeoutMs: this.options.rebalanceTimeoutMs,
       onAssignment: (partitions) => this.onAssignment(partitions),
       onBatch: (batch) => this.onBatch(batch),
     });
@@ -143,9 +146,7 @@ export class TopicIngest {
     let slot = this.slots.get(partition);
     if (slot?.mode === 'suspended') return { commit: null };
     if (!slot) {
-      const loaded = await this.persist('range-load', batch, () =>
-        this.ports.ranges.load(this.options.groupId, this.options.topic, partition),
-      );
+      const loaded = await this.persist('range-load', batch, () => this.ports.ranges.load(batch));
       if (!loaded.done || batch.isStale()) return suspend();
       slot = startingState<ConsumedRecord>(loaded.value);
     }
@@ -176,11 +177,12 @@ export class TopicIngest {
     const { topic, partition } = batch;
     const { range } = planned;
     if (!planned.recorded) {
-      // A member that may have lost the partition must not start a range: the new owner
-      // would cut the same offsets differently.
-      if (batch.isStale()) return false;
+      // A member that may have lost the partition starts no range (the new owner would cut the
+      // same offsets differently), nor one that is stopping. This check is only a shortcut: the
+      // record itself is refused once the partition has moved on, whatever this member knows.
+      if (batch.isStale() || this.stopDeadline !== null) return false;
       const recorded = await this.persist('range-record', batch, () =>
-        this.ports.ranges.record(this.options.groupId, topic, partition, range),
+        this.ports.ranges.record(batch, range),
       );
       if (!recorded.done) return false;
     }
@@ -263,6 +265,8 @@ export class TopicIngest {
   private persist<T>(operation: string, batch: ConsumedBatch, work: () => Promise<T>) {
     return retryUntilDone(work, {
       policy: this.options.retry,
+      // The group refused a commit: the partition is another member's now, retrying is futile.
+      hopeless: (error) => error instanceof PartitionLostError,
       abandoned: () =>
         batch.isStale() || (this.stopDeadline !== null && Date.now() > this.stopDeadline),
       onRetry: (error, attempt, delayMs) => {
@@ -277,6 +281,12 @@ export class TopicIngest {
             err: describe(error),
           },
           `${operation} failed; retrying`,
+        );
+      },
+      onGiveUp: (error) => {
+        this.ports.log.info(
+          { topic: batch.topic, partition: batch.partition, operation, err: describe(error) },
+          `${operation} refused: the partition has moved to another member`,
         );
       },
     });
