@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -34,6 +35,11 @@ export default tseslint.config(
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
       ],
     },
+  },
+  {
+    // The dashboard's scripts run in the browser, as they are (no build step).
+    files: ['apps/server/assets/**/*.js'],
+    languageOptions: { sourceType: 'module', globals: globals.browser },
   },
   {
     // CommonJS launchers: plain JS run by node before anything is compiled.

@@ -3,6 +3,7 @@ import type { MagicportConfig } from '@magicport/config';
 import type { Logger } from 'pino';
 import { ApiModule } from './api/api.module';
 import { TerminusModule } from '@nestjs/terminus';
+import { DashboardController } from './dashboard/dashboard.controller';
 import { HealthController } from './health/health.controller';
 import { IngestModule } from './ingest/ingest.module';
 import { MetricsController } from './metrics/metrics.controller';
@@ -22,7 +23,7 @@ export class AppModule {
         IngestModule.register(runtime),
         ...(api ? [ApiModule.register(runtime, api.config, api.log)] : []),
       ],
-      controllers: [HealthController, MetricsController],
+      controllers: [HealthController, MetricsController, ...(api ? [DashboardController] : [])],
       providers: [{ provide: ServerRuntime, useValue: runtime }],
     };
   }

@@ -113,7 +113,8 @@ export function upCommand(): Command {
         }
         if (!flags.exitWhenIngested) {
           process.stdout.write(
-            `Serving ${server.url}/health/ready and ${server.url}/metrics; Ctrl-C stops.\n`,
+            `Serving the dashboard at ${server.url}/dashboard, the API (${server.url}/docs), ` +
+              `${server.url}/health/ready and ${server.url}/metrics; Ctrl-C stops.\n`,
           );
           await untilSignal(['SIGINT', 'SIGTERM']);
         }
