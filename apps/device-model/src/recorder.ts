@@ -12,7 +12,9 @@ import {
 } from '@magicport/events';
 import {
   createGuestSession,
+  Effect,
   handshakeOutcome,
+  logLineAccesses,
   PORT_PROTOCOL,
   type BlacklistLookup,
   type GuestSession,
@@ -57,7 +59,8 @@ const LOG_PORT = PORT_PROTOCOL;
  * One device-model instance and what it records: every platform-port access, each closed
  * handshake and each reassembled guest log line, as stamped events in the order they happened.
  * Log byte writes (1-byte `out 0x12`) travel inside their line's guest.log event unless
- * `logByteAccesses` asks for each one too. Never throws on guest input.
+ * `logByteAccesses` asks for each one too, or the line is spilled: see `spilling`.
+ * Never throws on guest input.
  */
 export class DeviceModelRecorder {
   private readonly session: GuestSession;
@@ -72,6 +75,27 @@ export class DeviceModelRecorder {
   private lookupRevision: number | null = null;
   /** The last lookup's revision and the handshake it belongs to (the one open after its access). */
   private answeredFrom: { handshake: number | null; revision: number } | null = null;
+  /**
+   * A line's bytes inside its guest.log event keep only its first and last byte's time, so
+   * when another access comes between its bytes their order against it would be lost (a byte
+   * before a handshake's close replayed after it changes that handshake's violations). Such a
+   * line is spilled: its bytes so far are recorded as port.access events before that access,
+   * and every log byte after them too, until the next guest.log event is emitted (a line the
+   * rate limiter drops keeps spilling into the next one). Replay rebuilds a line from its
+   * guest.log event only when no log-byte port.access lies between it and the boot's previous
+   * line (see libs/protocol recordedAccesses).
+   */
+  private spilling = false;
+  /**
+   * Bytes at the start of the open line already on the record: a reboot records the line it
+   * interrupts (flushPendingLog) but the device model's buffer keeps it, so the line it later
+   * flushes starts with them again. Replay knows them from that earlier line; never spilled.
+   */
+  private carried = 0;
+  /** Bytes the open line held before the access being recorded, which may add one. */
+  private pendingBefore = 0;
+  /** Time of the last recorded access: spilled bytes are never timed before it. */
+  private lastAccessUs = 0;
 
   constructor(
     private readonly options: RecorderOptions,
@@ -144,9 +168,10 @@ export class DeviceModelRecorder {
   access(op: Op, port: number, size: Width, value: number | undefined, timeUs: number): number {
     // A log byte records nothing of its own (see `recorded`), so what it causes (the line it
     // flushes, a handshake gone idle) is recorded as it happens: the commonest access, kept short.
-    if (op === 'out' && port === LOG_PORT && size === 1 && !this.logByteAccesses)
+    if (op === 'out' && port === LOG_PORT && size === 1 && !this.logByteAccesses && !this.spilling)
       return this.session.access(op, port, size, value, timeUs);
     this.accessing = true;
+    this.pendingBefore = this.session.pendingLogBytes();
     const response = this.session.access(op, port, size, value, timeUs);
     if (this.lookupRevision !== null) this.noteLookup();
     this.recorded(op, port, size, value, response, timeUs);
@@ -158,7 +183,7 @@ export class DeviceModelRecorder {
    * `stepUs` later, as that run of `access` calls would record it; returns the time after it.
    */
   writeLog(text: string, startUs: number, stepUs: number): number {
-    if (this.logByteAccesses) {
+    if (this.logByteAccesses || this.spilling) {
       let t = startUs;
       for (let i = 0; i < text.length; i++) {
         this.access('out', LOG_PORT, 1, text.charCodeAt(i), t);
@@ -180,6 +205,7 @@ export class DeviceModelRecorder {
     timeUs: number,
   ): void {
     this.accessing = true;
+    this.pendingBefore = this.session.pendingLogBytes();
     this.session.observe(op, port, size, value, response, timeUs);
     // The device model that answered is not this one: its blacklist revision is unknown.
     if (this.lookupRevision !== null) this.lookupRevision = this.answeredFrom = null;
@@ -219,6 +245,9 @@ export class DeviceModelRecorder {
   /** The guest reset and boots again on this instance: open handshake closed, boot counter up. */
   reboot(timeUs: number): void {
     this.flushPendingLog();
+    // Replay rebuilds lines boot by boot: a spill (of a line the limiter dropped) ends here.
+    this.spilling = false;
+    this.carried = this.session.pendingLogBytes();
     this.session.stop(timeUs);
     this.boot += 1;
     this.stamper.setBoot(this.boot);
@@ -268,7 +297,14 @@ export class DeviceModelRecorder {
     timeUs: number,
   ): void {
     this.accessing = false;
-    if (op !== 'out' || port !== LOG_PORT || size !== 1 || this.logByteAccesses)
+    const logByte = op === 'out' && port === LOG_PORT && size === 1;
+    if (!logByte && !this.logByteAccesses) {
+      if (!this.spilling) this.spillPendingLog();
+      // A log byte from a wider access (qemu-traditional's writew at 0x11) is on the record as
+      // that access: the line must not be rebuilt with it, so the rest of it spills.
+      if (this.session.deviceModel.effect === Effect.LogByte) this.spilling = true;
+    }
+    if (!logByte || this.logByteAccesses || this.spilling)
       this.recordAccess(op, port, size, value, response, timeUs);
     if (this.caused.length === 0) return;
     const caused = this.caused;
@@ -284,6 +320,7 @@ export class DeviceModelRecorder {
     response: number | undefined,
     timeUs: number,
   ): void {
+    this.lastAccessUs = timeUs;
     this.emit(
       'port.access',
       {
@@ -295,6 +332,23 @@ export class DeviceModelRecorder {
       },
       timeUs,
     );
+  }
+
+  /**
+   * Another access comes while a line is open: its bytes so far go on the record now, before
+   * that access (times spread between the line's first and last byte, as replay would).
+   */
+  private spillPendingLog(): void {
+    if (this.pendingBefore <= this.carried) return;
+    const pending = this.session.pendingLog();
+    if (!pending) return;
+    this.spilling = true;
+    const bytes = logLineAccesses({
+      wireBytes: pending.wireBytes.subarray(this.carried, this.pendingBefore),
+      firstUs: Math.max(pending.firstUs, this.lastAccessUs),
+      lastUs: pending.lastUs,
+    });
+    for (const byte of bytes) this.recordAccess('out', LOG_PORT, 1, byte.value, undefined, byte.t);
   }
 
   /** A line cut short by stop or reset still reaches the record, with no flushing byte. */
@@ -346,6 +400,8 @@ export class DeviceModelRecorder {
     };
     // Only when set: a guest line's event stays exactly what it was before the field existed.
     if (line.unattributed) data.attribution = 'unattributed';
+    this.spilling = false;
+    this.carried = 0;
     this.emit('guest.log', data, line.lastUs);
   }
 

@@ -71,5 +71,7 @@ describe('DeviceModelRecorder.writeLog', () => {
       ),
       { numRuns: 100 },
     );
-  });
+    // 100 runs of up to 8 texts of up to 4100 chars, byte by byte too: ~1 s alone, past the
+    // default 5 s when the unit project runs in parallel on a loaded 2-core machine.
+  }, 30_000);
 });

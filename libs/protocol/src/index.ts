@@ -19,6 +19,7 @@ export { describeMask, unplugDevices } from './handshake/unplug-mask';
 export { VIOLATION_CODES, type ViolationCode } from './handshake/violations';
 export { describeAccess } from './replay/access-meaning';
 export * from './replay/log-line-accesses';
+export * from './replay/recorded-accesses';
 export * from './replay/replay';
 export * from './session/guest-session';
 export * from './transcript/transcript-parse';

@@ -105,6 +105,11 @@ export class LogAssembler {
     this.stored++;
   }
 
+  /** Bytes of the line still in the buffer (flushing byte excluded): no copy, unlike `pending`. */
+  pendingCount(): number {
+    return this.wireCount;
+  }
+
   pending(): PendingLogLine | null {
     if (this.wireCount === 0) return null;
     const wireBytes = this.wire.slice(0, this.wireCount);

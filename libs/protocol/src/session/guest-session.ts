@@ -76,6 +76,8 @@ export interface GuestSession {
   stop(timeUs: number): void;
   /** The log line still in the device model's buffer, if any. */
   pendingLog(): PendingLogLine | null;
+  /** How many bytes that line holds so far (0: none), without copying them. */
+  pendingLogBytes(): number;
   /** Size of retained state (bytes + entries); bounded whatever the guest does. */
   retained(): number;
 }
@@ -147,6 +149,7 @@ export function createGuestSession(
       dm.reset();
     },
     pendingLog: () => log.pending(),
+    pendingLogBytes: () => log.pendingCount(),
     retained: () => tracker.retained() + log.retained(),
   };
 }

@@ -36,8 +36,40 @@ export interface GuestLogsQuery {
   limit: number;
 }
 
-/** Guest log lines in (time, dm, seq) order, with their rate-limiter counts. */
+/**
+ * Guest log lines in (time, dm, seq) order, with their rate-limiter counts, one per event:
+ * guest_logs is a ReplacingMergeTree, so an event inserted twice (a redelivered record that
+ * missed the insert dedup window) stays two rows until a merge, maybe for long. A copy has its
+ * event's (time, dm, seq), so it sits next to the original in this order: copies are dropped
+ * by event id here, and when they shortened the page the rest is read from after the last
+ * key (the keyset skips every copy of it). That keeps the engine's top-N sort (ORDER BY ...
+ * LIMIT) where LIMIT 1 BY would sort every matching row of a fleet-wide search.
+ */
 export async function guestLogs(
+  store: ClickHouseStore,
+  q: GuestLogsQuery,
+  limits: ApiQueryLimits,
+): Promise<GuestLogRow[]> {
+  const lines: GuestLogRow[] = [];
+  const seen = new Set<string>();
+  let after = q.after;
+  for (;;) {
+    const want = q.limit - lines.length;
+    if (want <= 0) return lines;
+    const rows = await guestLogRows(store, { ...q, after, limit: want }, limits);
+    for (const row of rows) {
+      const id = `${row.dm}:${row.seq}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      lines.push(row);
+    }
+    const last = rows[rows.length - 1];
+    if (rows.length < want || last === undefined) return lines;
+    after = { time: last.time.replace('T', ' ').replace('Z', ''), dm: last.dm, seq: last.seq };
+  }
+}
+
+async function guestLogRows(
   store: ClickHouseStore,
   q: GuestLogsQuery,
   limits: ApiQueryLimits,

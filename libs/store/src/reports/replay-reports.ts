@@ -172,6 +172,7 @@ export async function bootInstances(
 /**
  * The port accesses and log lines on one dm of boots `fromBoot` (default `boot`) to `boot`, in
  * seq order (replay's input: a dm's earlier boots leave state a later boot starts with).
+ * One row per event: a duplicate the ReplacingMergeTree has not merged yet is read once.
  */
 export async function bootRecording(
   store: ClickHouseStore,
@@ -186,7 +187,7 @@ export async function bootRecording(
       store,
       'replay-accesses',
       `SELECT boot, seq, time, toString(op) AS op, port, size, value, response FROM port_accesses
-       WHERE ${key} ORDER BY seq LIMIT 5000000`,
+       WHERE ${key} ORDER BY seq LIMIT 1 BY seq LIMIT 5000000`,
       params,
       limits,
     ),
@@ -194,7 +195,7 @@ export async function bootRecording(
       store,
       'replay-log-lines',
       `SELECT boot, seq, base64Encode(bytes) AS bytes, trigger, first_time, last_time, access_count
-       FROM guest_logs WHERE ${key} ORDER BY seq LIMIT 5000000`,
+       FROM guest_logs WHERE ${key} ORDER BY seq LIMIT 1 BY seq LIMIT 5000000`,
       params,
       limits,
     ),

@@ -1,13 +1,12 @@
 import {
   blacklistKey,
-  logLineAccesses,
   OUTCOME_FIELDS,
   productNumber,
+  recordedAccesses,
   replay,
   type HandshakeOutcome,
   type ProfileName,
   type RecordedAccess,
-  type Width,
 } from '@magicport/protocol';
 import type { BlacklistState } from '@magicport/blacklist';
 import {
@@ -38,8 +37,10 @@ export interface ReplayRequest {
  */
 export async function replayBoot(api: ApiContext, q: ReplayRequest) {
   const { boot, selected } = await chooseBoot(api, q);
-  const instances = await bootInstances(api.store, { vm: q.vm, boot }, api.limits);
-  const guestAll = await guestHandshakes(api.store, { vm: q.vm, limit: 100_000 }, api.limits);
+  const [instances, guestAll] = await Promise.all([
+    bootInstances(api.store, { vm: q.vm, boot }, api.limits),
+    guestHandshakes(api.store, { vm: q.vm, limit: 100_000 }, api.limits),
+  ]);
   const recordedAll = guestAll.filter((h) => h.boot === boot);
   const dm = selected?.dm ?? recordedAll[0]?.dm ?? instances[0]?.dm;
   if (dm === undefined) throw notFound(`guest ${q.vm} has no recorded boot ${boot}`);
@@ -53,11 +54,15 @@ export async function replayBoot(api: ApiContext, q: ReplayRequest) {
 
   const logBytesRecorded = instance?.logByteAccesses ?? false;
   const byBoot = splitByBoot(recording, boot);
-  const earlierBoots = byBoot.slice(0, -1).map((b) => {
-    const bootAccesses = mergeAccesses(b, logBytesRecorded);
-    return { accesses: bootAccesses, resetUs: bootAccesses[bootAccesses.length - 1]?.t ?? 0 };
-  });
-  const accesses = mergeAccesses(byBoot[byBoot.length - 1]!, logBytesRecorded);
+  // Each boot with the last line of the boot before it (a line its reset left in the buffer).
+  const streams = byBoot.map((b, i) =>
+    mergeAccesses(b, logBytesRecorded, byBoot[i - 1]?.logLines.at(-1) ?? null),
+  );
+  const earlierBoots = streams.slice(0, -1).map((bootAccesses) => ({
+    accesses: bootAccesses,
+    resetUs: bootAccesses[bootAccesses.length - 1]?.t ?? 0,
+  }));
+  const accesses = streams[streams.length - 1]!;
   const profile = q.profile ?? ((instance?.profile ?? 'spec') as ProfileName);
   const enforceBlacklist = q.enforce ?? instance?.enforceBlacklist ?? false;
   const blacklist = await blacklistFor(api, q, history);
@@ -154,40 +159,12 @@ function splitByBoot(recording: Recording, boot: number): Recording[] {
   return [...[...boots].sort(([x], [y]) => x - y).map(([, r]) => r), last];
 }
 
-function mergeAccesses(recording: Recording, logBytesRecorded: boolean): RecordedAccess[] {
-  // Sorted by time; at equal times by seq, a line's bytes just before the line's own event.
-  const keyed: { t: number; seq: number; access: RecordedAccess }[] = recording.accesses.map(
-    (a) => ({
-      t: a.t,
-      seq: a.seq,
-      access: {
-        op: a.op,
-        port: a.port,
-        size: a.size as Width,
-        t: a.t,
-        ...(a.value !== null ? { value: a.value } : {}),
-        ...(a.response !== null ? { response: a.response } : {}),
-      },
-    }),
-  );
-  if (!logBytesRecorded) {
-    for (const line of recording.logLines) {
-      const wire =
-        line.trigger === null
-          ? line.bytes
-          : Buffer.concat([line.bytes, Buffer.from([line.trigger])]);
-      const bytes = logLineAccesses({
-        wireBytes: wire.subarray(0, line.accessCount),
-        firstUs: line.firstUs,
-        lastUs: line.lastUs,
-      });
-      bytes.forEach((access, i) =>
-        keyed.push({ t: access.t, seq: line.seq - 1 + i / (bytes.length + 1), access }),
-      );
-    }
-  }
-  keyed.sort((a, b) => a.t - b.t || a.seq - b.seq);
-  return keyed.map((k) => k.access);
+function mergeAccesses(
+  recording: Recording,
+  logBytesRecorded: boolean,
+  previous: Recording['logLines'][number] | null,
+): RecordedAccess[] {
+  return recordedAccesses(recording.accesses, recording.logLines, logBytesRecorded, previous);
 }
 
 async function blacklistFor(api: ApiContext, q: ReplayRequest, recorded: RecordedHandshakeRow[]) {
