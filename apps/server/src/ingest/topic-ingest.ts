@@ -95,8 +95,8 @@ export class TopicIngest {
       groupId: this.options.groupId,
       fromBeginning: true,
       partitionsConcurrently: this.options.partitionsConcurrently,
-      // Each range costs a range-log row, an insert per kind and a commit, so ranges should be
-      // big; 8 MiB (64 MiB fetches) measured no faster than this and peaked at 3.6 GB RSS.
+      // Each range costs two commits (its record and its end) and an insert per kind, so ranges
+      // should be big; 8 MiB (64 MiB fetches) measured no faster and peaked at 3.6 GB RSS.
       maxBytesPerPartition: 4 * 1024 * 1024,
       sessionTimeoutMs: this.options.sessionTimeoutMs,
       rebalanceTimeoutMs: this.options.rebalanceTimeoutMs,
