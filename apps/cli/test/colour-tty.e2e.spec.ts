@@ -28,7 +28,16 @@ async function onTerminal(args: string[], env: NodeJS.ProcessEnv): Promise<strin
   const command = [process.execPath, cli, ...args].map(quote).join(' ');
   const { stdout } = await promisify(execFile)('script', ['-qec', command, '/dev/null'], {
     cwd: dir,
-    env: { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, TERM: 'xterm', ...env },
+    // A person's terminal, not a CI job: cli-table3's colour library turns colour off whenever
+    // CI is set (as .ci/run sets it), TTY or not.
+    env: {
+      ...process.env,
+      CI: undefined,
+      NO_COLOR: undefined,
+      FORCE_COLOR: undefined,
+      TERM: 'xterm',
+      ...env,
+    },
     timeout: 60_000,
   });
   return stdout;
