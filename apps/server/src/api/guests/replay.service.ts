@@ -17,6 +17,7 @@ import {
 } from '@magicport/store';
 import { ApiContext } from '../api-context';
 import { badRequest, notFound } from '../api-problem';
+import { isoOfUs } from './iso-time';
 
 export interface ReplayRequest {
   vm: string;
@@ -219,20 +220,4 @@ async function blacklistFor(api: ApiContext, q: ReplayRequest, recorded: Recorde
 
 function outcomeOf(h: HandshakeOutcome | RecordedHandshakeRow): HandshakeOutcome {
   return Object.fromEntries(OUTCOME_FIELDS.map((k) => [k, h[k]])) as unknown as HandshakeOutcome;
-}
-
-/**
- * ISO time with microseconds. A timeline's entries mostly share their second (a log line's bytes
- * are microseconds apart), so the second's text is made once per second, not per entry (the
- * Date formatting was the largest item of a replay's own CPU).
- */
-let isoSecond = Number.NaN;
-let isoSecondText = '';
-function isoOfUs(us: number): string {
-  const second = Math.floor(us / 1_000_000);
-  if (second !== isoSecond) {
-    isoSecond = second;
-    isoSecondText = new Date(second * 1000).toISOString().slice(0, 19);
-  }
-  return `${isoSecondText}.${String(us - second * 1_000_000).padStart(6, '0')}Z`;
 }
