@@ -23,8 +23,7 @@ import {
   seedSimulatedBlacklist,
 } from '@magicport/device-model';
 import { encodeEvent, EVENTS_TOPIC, type GuestEvent } from '@magicport/events';
-import { stopLocalBroker } from '../deploy/kafka/broker-instances';
-import { startLocalBroker } from '../deploy/kafka/local-broker';
+import { withBroker } from './bench-broker';
 import { median, type Benchmark, type Measurement } from './harness';
 
 /** ~500k events: long enough to be sustained throughput, not start-up. */
@@ -80,22 +79,6 @@ function guestPathNsPerAccess(mix = bootMix()): number {
     rounds.push(Number(process.hrtime.bigint() - start) / (boots * mix.length));
   }
   return median(rounds);
-}
-
-async function withBroker<T>(run: (brokers: string[]) => Promise<T>): Promise<T> {
-  const fromEnv = process.env.KAFKA_BROKERS?.trim();
-  if (fromEnv) return run(fromEnv.split(','));
-  const name = `bench-agent-${process.pid}`;
-  const broker = await startLocalBroker({
-    name,
-    owner: process.pid,
-    progress: (m) => console.error(`kafka: ${m}`),
-  });
-  try {
-    return await run([broker.bootstrap]);
-  } finally {
-    await stopLocalBroker(name);
-  }
 }
 
 async function publishCeiling(
@@ -179,7 +162,7 @@ const bench: Benchmark = {
   async run(): Promise<Measurement[]> {
     const ns = guestPathNsPerAccess();
     const protocolOnly = guestPathNsPerAccess(bootMix().slice(0, 6));
-    return withBroker(async (brokers) => {
+    return withBroker('agent', async (brokers) => {
       // A fresh broker takes its first ~240k records at half speed or less (JIT warm-up), which
       // would make whichever ceiling runs first look slower than the others; this run is untimed.
       await publishCeiling(brokers, 'gzip');

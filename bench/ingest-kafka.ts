@@ -12,26 +12,8 @@ import { promisify } from 'node:util';
 import type { Kafka } from 'kafkajs';
 import { KafkaBus, KAFKA_BUS_DEFAULTS, magicportTopics } from '@magicport/bus';
 import { EVENTS_TOPIC } from '@magicport/events';
-import { stopLocalBroker } from '../deploy/kafka/broker-instances';
-import { startLocalBroker } from '../deploy/kafka/local-broker';
 
 export const CLI = join(__dirname, '..', 'apps', 'cli', 'dist', 'main.js');
-
-export async function withBroker<T>(run: (brokers: string[]) => Promise<T>): Promise<T> {
-  const fromEnv = process.env.KAFKA_BROKERS?.trim();
-  if (fromEnv) return run(fromEnv.split(','));
-  const name = `bench-ingest-${process.pid}`;
-  const broker = await startLocalBroker({
-    name,
-    owner: process.pid,
-    progress: (m) => console.error(`kafka: ${m}`),
-  });
-  try {
-    return await run([broker.bootstrap]);
-  } finally {
-    await stopLocalBroker(name);
-  }
-}
 
 export type Offsets = Map<number, bigint>;
 export const sum = (o: Offsets) => [...o.values()].reduce((a, b) => a + b, 0n);

@@ -34,8 +34,8 @@ import {
   sum,
   topicOffsets,
   until,
-  withBroker,
 } from './ingest-kafka';
+import { withBroker } from './bench-broker';
 
 /** ~330k events: a few minutes of the simulator at full speed on this machine. */
 const LIVE_GUESTS = 10_000;
@@ -246,7 +246,7 @@ async function rebuild(brokers: string[], kafka: Kafka): Promise<Measurement[]> 
 const bench: Benchmark = {
   name: 'ingest-live',
   run: () =>
-    withBroker(async (brokers) => {
+    withBroker('ingest', async (brokers) => {
       const kafka = new Kafka({ clientId: 'bench-live', brokers, logLevel: logLevel.NOTHING });
       const measurements = await liveLag(brokers, kafka);
       console.table(measurements.map((m) => ({ name: m.name, value: Math.round(m.value) })));

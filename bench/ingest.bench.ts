@@ -25,9 +25,9 @@ import {
   sum,
   topicOffsets,
   until,
-  withBroker,
   type Offsets,
 } from './ingest-kafka';
+import { withBroker } from './bench-broker';
 import {
   guestRowCount,
   rawInsertRate,
@@ -85,7 +85,7 @@ async function readRange(kafka: Kafka, from: Offsets, to: Offsets): Promise<Rows
 const bench: Benchmark = {
   name: 'ingest',
   run: () =>
-    withBroker(async (brokers) => {
+    withBroker('ingest', async (brokers) => {
       const kafka = new Kafka({ clientId: 'bench-ingest', brokers, logLevel: logLevel.NOTHING });
       console.error('ingest bench: pre-filling the events topic ...');
       const { from, to } = await prefill(brokers, kafka);
