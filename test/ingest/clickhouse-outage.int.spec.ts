@@ -9,7 +9,12 @@ import { migrate } from '@magicport/store';
 import { ingestGroupId } from '../../apps/server/src/ingest/ingest';
 import { openTestClickHouse, type TestClickHouse } from '../support/clickhouse';
 import { FaultyStore } from '../support/faulty-store';
-import { committedOffsets, makeEvents, storedCounts } from '../support/ingest-fixtures';
+import {
+  committedOffsets,
+  committedTotal,
+  makeEvents,
+  storedCounts,
+} from '../support/ingest-fixtures';
 import { startTestIngest } from '../support/ingest-harness';
 import { testKafkaBrokers, uniqueTopicName } from '../support/kafka';
 import { waitFor } from '../support/recorder';
@@ -41,10 +46,7 @@ describe('ClickHouse outage', () => {
       topics: [topic],
       maxRangeRows: 5_000,
     });
-    const total = async () => {
-      const committed = await committedOffsets(brokers, groupId, topic);
-      return [...committed.values()].reduce((a, b) => a + (b > 0n ? b : 0n), 0n);
-    };
+    const total = () => committedTotal(brokers, groupId, topic);
     try {
       await bus.publish(topic, part(0));
       await waitFor(

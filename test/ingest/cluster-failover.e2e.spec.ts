@@ -10,7 +10,7 @@ import { migrate } from '@magicport/store';
 import { ingestGroupId } from '../../apps/server/src/ingest/ingest';
 import { startTestCluster, type TestCluster } from '../setup/kafka-cluster';
 import { openTestClickHouse, type TestClickHouse } from '../support/clickhouse';
-import { committedOffsets, makeEvents, storedCounts } from '../support/ingest-fixtures';
+import { committedTotal, makeEvents, storedCounts } from '../support/ingest-fixtures';
 import { startTestIngest } from '../support/ingest-harness';
 import { partitionLeaders, uniqueTopicName } from '../support/kafka';
 import { waitFor } from '../support/recorder';
@@ -45,8 +45,7 @@ describe('ingest on a 3-broker cluster', () => {
     // too: that is no answer yet (-1), not a failure of the ingest.
     const total = async () => {
       try {
-        const committed = await committedOffsets(brokers, groupId, topic);
-        return [...committed.values()].reduce((a, b) => a + (b > 0n ? b : 0n), 0n);
+        return await committedTotal(brokers, groupId, topic);
       } catch {
         return -1n;
       }

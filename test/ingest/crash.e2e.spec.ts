@@ -13,7 +13,12 @@ import { EVENTS_TOPIC } from '@magicport/events';
 import { openStore } from '@magicport/store';
 import type { FleetManifest } from '../../apps/device-model/src/simulate';
 import '../setup/provided-context';
-import { committedOffsets, storedCounts, testKafkaClient } from '../support/ingest-fixtures';
+import {
+  committedOffsets,
+  committedTotal,
+  storedCounts,
+  testKafkaClient,
+} from '../support/ingest-fixtures';
 import { killLeftoverServers, spawnServe } from '../support/ingest-server';
 import { viewsAndRecomputations } from '../support/ingest-views';
 import {
@@ -104,9 +109,8 @@ async function storedBeyondCommitted(chPath: string, group: string): Promise<num
 }
 
 /** Sum of the group's committed offsets over the events topic. */
-async function committedTotal(group: string): Promise<bigint> {
-  const committed = await committedOffsets(brokers.split(','), group, EVENTS_TOPIC);
-  return [...committed.values()].reduce((a, b) => a + (b > 0n ? b : 0n), 0n);
+function eventsCommitted(group: string): Promise<bigint> {
+  return committedTotal(brokers.split(','), group, EVENTS_TOPIC);
 }
 
 async function crashAndRecover(label: string, dedup: boolean) {
@@ -131,13 +135,13 @@ async function crashAndRecover(label: string, dedup: boolean) {
   for (let kill = 0; kill < KILLS || (windowHits === 0 && kill < MAX_KILLS); kill++) {
     const server = spawnServe(args, env);
     await server.listening;
-    const before = await committedTotal(group);
+    const before = await eventsCommitted(group);
     // Most kills land mid-ingest (after this run made progress), some during start-up.
     if (randomInt(0, 4) > 0) {
       await waitFor(
         'progress',
         async () => {
-          const now = await committedTotal(group);
+          const now = await eventsCommitted(group);
           return now > before || now >= endTotal;
         },
         60_000,
@@ -154,7 +158,7 @@ async function crashAndRecover(label: string, dedup: boolean) {
     await new Promise((r) => setTimeout(r, 1_000));
     if (process.env.MAGICPORT_TEST_INGEST_LOG)
       await writeFile(join(dir, `serve-${label}-${kill}.log`), server.stderr());
-    const done = (await committedTotal(group)) - startTotal;
+    const done = (await eventsCommitted(group)) - startTotal;
     const uncommitted = await storedBeyondCommitted(chPath, group);
     if (uncommitted > 0) windowHits++;
     kills.push(`${done}/${endTotal - startTotal}+${uncommitted}@${Date.now() - began}ms`);

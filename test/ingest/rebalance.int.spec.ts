@@ -8,7 +8,7 @@ import { KafkaBus, KAFKA_BUS_DEFAULTS, magicportTopics } from '@magicport/bus';
 import { migrate } from '@magicport/store';
 import { ingestGroupId } from '../../apps/server/src/ingest/ingest';
 import { openTestClickHouse, type TestClickHouse } from '../support/clickhouse';
-import { committedOffsets, makeEvents, storedCounts } from '../support/ingest-fixtures';
+import { committedTotal, makeEvents, storedCounts } from '../support/ingest-fixtures';
 import { startTestIngest } from '../support/ingest-harness';
 import { testKafkaBrokers, uniqueTopicName } from '../support/kafka';
 import { waitFor } from '../support/recorder';
@@ -31,10 +31,7 @@ describe('rebalance', () => {
     const bus = new KafkaBus({ ...KAFKA_BUS_DEFAULTS, brokers, log: () => undefined });
     await bus.ensureTopics([...magicportTopics(), { topic, partitions: 6 }]);
     const settings = { groupId: baseGroup, topics: [topic], maxRangeRows: 2_000 };
-    const total = async () => {
-      const committed = await committedOffsets(brokers, groupId, topic);
-      return [...committed.values()].reduce((a, b) => a + (b > 0n ? b : 0n), 0n);
-    };
+    const total = () => committedTotal(brokers, groupId, topic);
     const publish = (from: number, to: number) =>
       bus.publish(topic, events.records.slice(from, to));
     const first = await startTestIngest(brokers, ch.store, settings);

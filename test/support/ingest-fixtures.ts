@@ -207,6 +207,16 @@ export async function committedOffsets(
   }
 }
 
+/** Sum of the group's committed offsets over the topic's partitions (none committed counts 0). */
+export async function committedTotal(
+  brokers: string[],
+  groupId: string,
+  topic: string,
+): Promise<bigint> {
+  const committed = await committedOffsets(brokers, groupId, topic);
+  return [...committed.values()].reduce((a, b) => a + (b > 0n ? b : 0n), 0n);
+}
+
 /** Rows per event type of the given dms across the raw tables, and duplicate (dm, seq) pairs. */
 export async function storedCounts(
   store: ClickHouseStore,
