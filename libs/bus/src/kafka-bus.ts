@@ -466,7 +466,7 @@ export class KafkaBus implements Bus {
 
 /** The coordinator's answers that mean this member's generation is over or ending. */
 function isRebalanceError(error: unknown): boolean {
-  return hasErrorType(error, GENERATION_OVER) || hasErrorType(error, ['NOT_COORDINATOR_FOR_GROUP']);
+  return hasErrorType(error, [...GENERATION_OVER, 'NOT_COORDINATOR_FOR_GROUP']);
 }
 
 /**
