@@ -20,6 +20,9 @@ const ASSETS = join(__dirname, '..', '..', 'assets', 'dashboard');
  */
 @Controller()
 export class DashboardController {
+  /** Each file read once: they are part of the build, not edited while the server runs. */
+  private readonly files = new Map<string, Buffer>();
+
   @Get()
   @Redirect('/dashboard', 302)
   root(): void {}
@@ -37,7 +40,11 @@ export class DashboardController {
   private async send(response: Response, file: string): Promise<void> {
     const type = Object.hasOwn(FILES, file) ? FILES[file] : undefined;
     if (type === undefined) throw notFound(`no such dashboard file: ${file.slice(0, 64)}`);
-    const body = await readFile(join(ASSETS, file === '' ? 'index.html' : file));
+    let body = this.files.get(file);
+    if (body === undefined) {
+      body = await readFile(join(ASSETS, file === '' ? 'index.html' : file));
+      this.files.set(file, body);
+    }
     response.type(type).setHeader('Cache-Control', 'no-cache').send(body);
   }
 }
