@@ -1,80 +1,33 @@
 /**
  * A power cut of the ClickHouse host while the ingest runs: every range whose offset Kafka has
  * committed must still be in the raw tables when the machine comes back. The embedded data
- * directory is on an ext4 file system in a file (a loop mount); the kernel's periodic writeback
- * is held off for the test (vm.dirty_* sysctls, journal commit every 10 minutes), so only what
- * was fsynced reaches the file. The cut: the ingest is SIGKILLed and the file copied at once;
- * the copy, mounted (its journal replayed) and opened, is the disk the machine would boot with.
- * The control turns the tables' fsync off: the rows of committed ranges are then missing.
- * Mounting needs root (as on the CI machines); without it this test fails and says so. The
- * sysctls are put back after the test, and when its process exits.
+ * directory is on a disk whose power can be cut (`test/support/power-cut-disk.ts`: only what was
+ * fsynced survives). The cut: the ingest is SIGKILLed and the disk copied at once; the copy,
+ * mounted and opened, is the disk the machine would boot with. The control turns the tables'
+ * fsync off: the rows of committed ranges are then missing. Needs root (loop mounts).
  */
-import { execFile, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaBus, KAFKA_BUS_DEFAULTS, magicportTopics } from '@magicport/bus';
 import { openStore } from '@magicport/store';
 import { ingestGroupId } from '../../apps/server/src/ingest/ingest';
 import { committedOffsets, makeEvents } from '../support/ingest-fixtures';
 import { testKafkaBrokers, uniqueTopicName } from '../support/kafka';
+import { openPowerCutDisk, type PowerCutDisk } from '../support/power-cut-disk';
 import { waitFor } from '../support/recorder';
 
-const sh = promisify(execFile);
 const tsx = createRequire(__filename).resolve('tsx');
 const fixture = join(__dirname, 'fixtures', 'ingest-child.ts');
 const brokers = testKafkaBrokers();
-const SYSCTLS = ['vm.dirty_expire_centisecs', 'vm.dirty_writeback_centisecs'] as const;
-const saved = new Map<string, string>();
-let dir: string;
-let disk: string;
-let mounted = false;
-
-function sysctlPath(name: string): string {
-  return `/proc/sys/${name.replace(/\./g, '/')}`;
-}
+let disk: PowerCutDisk | undefined;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'magicport-power-cut-'));
-  disk = join(dir, 'disk');
-  await mkdir(disk);
-  await sh('truncate', ['-s', '2G', join(dir, 'disk.img')]);
-  await sh('mkfs.ext4', ['-q', '-F', join(dir, 'disk.img')]);
-  try {
-    await sh('mount', ['-o', 'loop,commit=600', join(dir, 'disk.img'), disk]);
-  } catch (error) {
-    throw new Error(
-      `this test loop-mounts a file system to cut its power and needs root for it: ${String(error)}`,
-      { cause: error },
-    );
-  }
-  mounted = true;
-  for (const name of SYSCTLS) {
-    const path = sysctlPath(name);
-    saved.set(path, (await readFile(path, 'utf8')).trim());
-  }
-  // Dirty pages stay in memory for an hour and no flusher runs: only fsync writes them out.
-  await writeFile(sysctlPath('vm.dirty_expire_centisecs'), '360000');
-  await writeFile(sysctlPath('vm.dirty_writeback_centisecs'), '0');
+  disk = await openPowerCutDisk('magicport-power-cut');
 }, 120_000);
-
-/** The machine's own writeback back, whatever happens to this test. */
-function restoreWriteback(): void {
-  for (const [path, value] of saved) writeFileSync(path, value);
-  saved.clear();
-}
-process.once('exit', restoreWriteback);
-
-afterAll(async () => {
-  restoreWriteback();
-  if (mounted) await sh('umount', [disk]);
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(async () => disk?.close());
 
 /**
  * Ingests a fresh topic in a child process on the loop-mounted disk, cuts the power once
@@ -89,7 +42,7 @@ async function cutPower(mode: 'fsync' | 'no-fsync', progress: bigint) {
   await bus.publish(topic, makeEvents(60_000, 30).records);
   await bus.close();
 
-  const path = join(disk, `ch-${mode}`);
+  const path = join(disk!.path, `ch-${mode}`);
   const child = spawn(
     process.execPath,
     ['--import', tsx, fixture, brokers.join(','), topic, group, path, mode],
@@ -120,16 +73,12 @@ async function cutPower(mode: 'fsync' | 'no-fsync', progress: bigint) {
     await exited;
   }
   // The cut: what the file holds now is what the disk held when the power went.
-  const image = join(dir, `cut-${mode}.img`);
-  await sh('cp', ['--sparse=always', join(dir, 'disk.img'), image]);
   const offsets = await committed();
-  const after = join(dir, `after-${mode}`);
-  await mkdir(after);
-  await sh('mount', ['-o', 'loop', image, after]);
+  const after = await disk!.cut(mode);
   try {
     const store = await openStore({
       mode: 'embedded',
-      path: join(after, `ch-${mode}`),
+      path: join(after.path, `ch-${mode}`),
       database: 'magicport',
     });
     try {
@@ -155,8 +104,7 @@ async function cutPower(mode: 'fsync' | 'no-fsync', progress: bigint) {
       await store.close();
     }
   } finally {
-    await sh('umount', [after]);
-    await rm(image, { force: true });
+    await after.release();
   }
 }
 
