@@ -37,6 +37,8 @@ export interface RecordedHandshakeRow {
 export interface GuestHandshakesQuery {
   vm: string;
   boot?: number;
+  /** Only boots up to this one (a replay needs nothing of later boots). */
+  maxBoot?: number;
   handshakeId?: string;
   after?: { time: string; dm: string; seq: number };
   limit: number;
@@ -51,6 +53,7 @@ export async function guestHandshakes(
   const where = new Where()
     .add('vm = {vm:UUID}', { vm: q.vm })
     .maybe(q.boot, 'boot = {boot:UInt64}', { boot: q.boot })
+    .maybe(q.maxBoot, 'boot <= {maxBoot:UInt64}', { maxBoot: q.maxBoot })
     .maybe(q.handshakeId, 'handshake_id = {handshakeId:String}', { handshakeId: q.handshakeId })
     .maybe(
       q.after,
