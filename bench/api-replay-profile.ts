@@ -70,6 +70,7 @@ async function main(): Promise<void> {
       `response: ${body.length} bytes, ${parsed.accesses} accesses, ${parsed.timeline.length} timeline entries`,
     );
     await measure('HTTP replay', samples, async () => (await fetch(url)).arrayBuffer());
+    if (process.env.MAGICPORT_PROFILE_STEPS === 'http') return;
     // The service without HTTP (blacklist mode `recorded` never reads the blacklist service).
     const api = { store, limits } as unknown as ApiContext;
     await measure('replayBoot (no HTTP)', samples, () => replayBoot(api, { vm: VM, boot: 0 }));
