@@ -23,11 +23,7 @@ import { openDataset } from './api.bench';
 
 const VM = '00000000-0000-4000-8000-000000001234';
 
-async function measure(
-  name: string,
-  samples: number,
-  call: () => Promise<unknown>,
-): Promise<void> {
+async function measure(name: string, samples: number, call: () => Promise<unknown>): Promise<void> {
   await call();
   const ms: number[] = [];
   const cpu = process.cpuUsage();
