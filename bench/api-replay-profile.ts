@@ -77,11 +77,11 @@ async function main(): Promise<void> {
     const recording = await bootRecording(store, { vm: VM, boot: 0, dm: 'dm-1234' }, limits);
     await measure('  recordedAccesses + replay (JS only)', samples * 5, async () => {
       const accesses = recordedAccesses(recording.accesses, recording.logLines, false);
-      return replay({ accesses, outcomes: [] }, { profile: 'spec' });
+      return replay({ accesses, outcomes: [] }, { profile: 'spec' }, { timelineLimit: 5000 });
     });
     if (process.env.MAGICPORT_PROFILE_STEPS !== '0') {
       await measure('  guestHandshakes', samples, () =>
-        guestHandshakes(store, { vm: VM, limit: 100_000 }, limits),
+        guestHandshakes(store, { vm: VM, maxBoot: 0, limit: 100_000 }, limits),
       );
       await measure('  bootInstances', samples, () =>
         bootInstances(store, { vm: VM, boot: 0 }, limits),
