@@ -191,6 +191,29 @@ export function readDlq(brokers: string[], topic: string) {
   return readTopic(brokers, DLQ_TOPIC, (r) => r.headers[DLQ_HEADERS.sourceTopic] === topic);
 }
 
+/** Places a group that has not started yet at the given offsets of `topic`. */
+export async function placeGroupAt(
+  brokers: string[],
+  groupId: string,
+  topic: string,
+  offsets: Map<number, bigint>,
+): Promise<void> {
+  const admin = testKafkaClient(brokers).admin();
+  await admin.connect();
+  try {
+    await admin.setOffsets({
+      groupId,
+      topic,
+      partitions: [...offsets].map(([partition, offset]) => ({
+        partition,
+        offset: String(offset),
+      })),
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** The group's committed offset per partition (-1 = none). */
 export async function committedOffsets(
   brokers: string[],

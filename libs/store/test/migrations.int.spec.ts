@@ -98,6 +98,28 @@ describe('migrate', () => {
     });
   });
 
+  it('makes every table the ingest writes fsync its inserted parts (no row lost to a power cut after its commit)', async () => {
+    const store = await freshDatabase();
+    await migrate(store);
+    const rows = await store.query<{ name: string; engine_full: string }>(
+      `SELECT name, engine_full FROM system.tables
+       WHERE database = currentDatabase() AND engine LIKE '%MergeTree' AND name != 'schema_migrations'
+       ORDER BY name`,
+    );
+    expect(rows.map((r) => r.name)).toEqual(
+      TABLES.filter((t) => !t.endsWith('_mv') && t !== 'schema_migrations'),
+    );
+    for (const { name, engine_full } of rows) {
+      expect({
+        name,
+        fsync: /fsync_after_insert = 1\b.*fsync_part_directory = 1\b/.test(engine_full),
+      }).toEqual({
+        name,
+        fsync: true,
+      });
+    }
+  });
+
   it('runs once when two callers in one process migrate one database at once', async () => {
     const store = await freshDatabase();
     // A second store on the same target: serialised too, not only calls on one object.

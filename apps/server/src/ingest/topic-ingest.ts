@@ -149,6 +149,17 @@ export class TopicIngest {
       const loaded = await this.persist('range-load', batch, () => this.ports.ranges.load(batch));
       if (!loaded.done || batch.isStale()) return suspend();
       slot = startingState<ConsumedRecord>(loaded.value);
+      if (loaded.value) {
+        this.ports.log.info(
+          {
+            topic: batch.topic,
+            partition,
+            recorded: `${loaded.value.first}-${loaded.value.last}`,
+            firstDelivered: batch.records[0]?.offset,
+          },
+          'a range recorded but not committed: rebuilding it exactly before anything new',
+        );
+      }
     }
     const step = takeRanges(slot, batch.records, this.options.maxRangeRows);
     if (step.warning) {
