@@ -107,7 +107,6 @@ function mergeBySeq(
   byteKeys: readonly number[],
   bytes: readonly RecordedAccess[],
 ): RecordedAccess[] {
-  const out: RecordedAccess[] = new Array<RecordedAccess>(bySeq.length + bytes.length);
   if (!isSorted(byteKeys)) {
     const keyed = [
       ...bySeq.map((a) => ({ seq: a.seq, access: recorded(a) })),
@@ -115,6 +114,7 @@ function mergeBySeq(
     ].sort((x, y) => x.seq - y.seq);
     return keyed.map((k) => k.access);
   }
+  const out = new Array<RecordedAccess>(bySeq.length + bytes.length);
   let a = 0;
   let b = 0;
   let o = 0;
