@@ -140,14 +140,28 @@ export class KafkaBus implements Bus {
     const existing = new Set(await admin.listTopics());
     const missing = specs.filter((s) => !existing.has(s.topic));
     if (missing.length === 0) return;
+    // kafkajs's own waitForLeaders gives up as soon as a broker that has not heard of the new
+    // topic yet answers UNKNOWN_TOPIC_OR_PARTITION (seen on a 3-broker cluster under load, at
+    // start-up): wait for the leaders here, retrying that as Kafka means it (retriable).
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: missing.map((s) => ({
         topic: s.topic,
         numPartitions: s.partitions,
         replicationFactor: -1,
         configEntries: Object.entries(s.configs ?? {}).map(([name, value]) => ({ name, value })),
       })),
+    });
+    await retryRetriable(async () => {
+      const { topics } = await admin.fetchTopicMetadata({ topics: missing.map((s) => s.topic) });
+      const leaderless = topics.flatMap((t) =>
+        t.partitions.filter((p) => p.leader < 0).map((p) => `${t.name}/${p.partitionId}`),
+      );
+      if (leaderless.length > 0) {
+        throw Object.assign(new Error(`no leader yet for ${leaderless.join(', ')}`), {
+          retriable: true,
+        });
+      }
     });
   }
 
@@ -308,21 +322,11 @@ export class KafkaBus implements Bus {
     return { offset: found.offset, metadata: found.metadata || null };
   }
 
-  /**
-   * Retries what Kafka calls retriable (a topic created a moment ago answers NOT_LEADER until
-   * its leaders are known), for about 10 s.
-   */
+  /** A topic created a moment ago answers NOT_LEADER until its leaders are known: retried. */
   async endOffsets(topic: string): Promise<Map<number, string>> {
     const admin = await this.getAdmin();
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const offsets = await admin.fetchTopicOffsets(topic);
-        return new Map(offsets.map((o) => [o.partition, o.high]));
-      } catch (error) {
-        if (!isRetriable(error) || attempt >= 20) throw error;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * attempt, 1_000)));
-      }
-    }
+    const offsets = await retryRetriable(() => admin.fetchTopicOffsets(topic));
+    return new Map(offsets.map((o) => [o.partition, o.high]));
   }
 
   scanSince(
@@ -491,6 +495,18 @@ function hasErrorType(error: unknown, types: readonly string[]): boolean {
 }
 
 /** kafkajs marks retriable protocol errors; its give-up error keeps the last one it saw. */
+/** Retries what Kafka calls retriable, for about 15 s. */
+async function retryRetriable<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!isRetriable(error) || attempt >= 25) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(100 * attempt, 1_000)));
+    }
+  }
+}
+
 function isRetriable(error: unknown): boolean {
   const e = error as { retriable?: boolean; originalError?: { retriable?: boolean } } | null;
   return e?.retriable === true || e?.originalError?.retriable === true;
