@@ -63,6 +63,21 @@ describe('replay', () => {
     ]);
   });
 
+  it('keeps the first timelineLimit entries and still finds a difference past them', () => {
+    const recording = record(
+      { profile: 'qemu-traditional', blacklist: (k) => k === GPLPV_1 },
+      gplpvBoot,
+    );
+    const full = replay(recording, { profile: 'qemu-upstream' });
+    const limited = replay(recording, { profile: 'qemu-upstream' }, { timelineLimit: 2 });
+    expect(limited.timeline).toEqual(full.timeline.slice(0, 2));
+    expect([limited.timelineLength, full.timelineLength, full.timeline.length]).toEqual([5, 5, 5]);
+    // The re-check at index 4 answers differently: reported with its meaning, entry or not.
+    expect(limited.differences).toEqual(full.differences);
+    expect(limited.differences[0]).toMatchObject({ kind: 'response', index: 4 });
+    expect(replay(recording, {}, { timelineLimit: 0 }).timeline).toEqual([]);
+  });
+
   it('derives the recorded outcomes from recorded answers: a trace without a platform device', () => {
     const accesses = [{ op: 'in' as const, port: 0x10, size: 2 as const, response: 0xffff, t: 0 }];
     const result = replay({ accesses }, { profile: 'qemu-upstream' });

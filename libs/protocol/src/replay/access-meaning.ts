@@ -58,10 +58,15 @@ function romState(flags: number): string {
   return flags & PFFLAG_ROM_LOCK ? 'ROM read-only' : 'ROM writable';
 }
 
-function logByte(byte: number): string {
+// A log flood is most of a long timeline: each byte's text is made once, not per access.
+const LOG_BYTE_TEXT: readonly string[] = Array.from({ length: 256 }, (_, byte) => {
   if (byte === 0x0a) return '\\n';
   if (byte >= 0x20 && byte < 0x7f) return JSON.stringify(String.fromCharCode(byte));
   return hex(byte, 2);
+});
+
+function logByte(byte: number): string {
+  return LOG_BYTE_TEXT[byte] ?? hex(byte, 2);
 }
 
 export function hex(value: number, digits: number): string {

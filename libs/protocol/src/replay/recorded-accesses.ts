@@ -44,23 +44,17 @@ export function recordedAccesses(
   logBytesRecorded: boolean,
   previous: StoredLogLine | null = null,
 ): RecordedAccess[] {
-  const keyed: { seq: number; access: RecordedAccess }[] = accesses.map((a) => ({
-    seq: a.seq,
-    access: {
-      op: a.op,
-      port: a.port,
-      size: a.size as Width,
-      t: a.t,
-      ...(a.value !== null ? { value: a.value } : {}),
-      ...(a.response !== null ? { response: a.response } : {}),
-    },
-  }));
+  // Stable, as the events' order is when seqs tie; ClickHouse hands them over sorted already.
+  const bySeq = inSeqOrder(accesses);
+  // The rebuilt log bytes, in line order, each with its place in seq order (just before the
+  // line's own seq; ties with an access put the access first).
+  const byteKeys: number[] = [];
+  const bytes: RecordedAccess[] = [];
   if (!logBytesRecorded) {
-    const bySeq = [...accesses].sort((x, y) => x.seq - y.seq);
     let next = 0;
     let lastT: number | null = null;
     let first = true;
-    for (const line of [...lines].sort((x, y) => x.seq - y.seq)) {
+    for (const line of inSeqOrder(lines)) {
       let onRecord = false;
       while (next < bySeq.length && bySeq[next]!.seq < line.seq) {
         const a = bySeq[next]!;
@@ -76,16 +70,65 @@ export function recordedAccesses(
       if (onRecord) continue;
       const wire = line.trigger === null ? line.bytes : Uint8Array.of(...line.bytes, line.trigger);
       const own = wire.subarray(Math.min(carried, line.accessCount), line.accessCount);
-      const bytes = logLineAccesses({
+      const rebuilt = logLineAccesses({
         wireBytes: own,
         firstUs: carried > 0 ? Math.max(line.firstUs, lastT ?? line.lastUs) : line.firstUs,
         lastUs: line.lastUs,
       });
-      bytes.forEach((access, i) =>
-        keyed.push({ seq: line.seq - 1 + (i + 1) / (bytes.length + 1), access }),
-      );
+      for (let i = 0; i < rebuilt.length; i++) {
+        byteKeys.push(line.seq - 1 + (i + 1) / (rebuilt.length + 1));
+        bytes.push(rebuilt[i]!);
+      }
     }
   }
-  keyed.sort((a, b) => a.seq - b.seq);
-  return keyed.map((k) => k.access);
+  return mergeBySeq(bySeq, byteKeys, bytes);
+}
+
+function inSeqOrder<T extends { seq: number }>(items: readonly T[]): readonly T[] {
+  for (let i = 1; i < items.length; i++) {
+    if (items[i - 1]!.seq > items[i]!.seq) return [...items].sort((x, y) => x.seq - y.seq);
+  }
+  return items;
+}
+
+function recorded(a: StoredAccess): RecordedAccess {
+  const access: RecordedAccess = { op: a.op, port: a.port, size: a.size as Width, t: a.t };
+  if (a.value !== null) access.value = a.value;
+  if (a.response !== null) access.response = a.response;
+  return access;
+}
+
+/**
+ * The accesses (seq order) and the rebuilt bytes (key order unless lines share a seq) as one
+ * stream in seq order, as a stable sort of accesses-then-bytes by key would give.
+ */
+function mergeBySeq(
+  bySeq: readonly StoredAccess[],
+  byteKeys: readonly number[],
+  bytes: readonly RecordedAccess[],
+): RecordedAccess[] {
+  if (!isSorted(byteKeys)) {
+    const keyed = [
+      ...bySeq.map((a) => ({ seq: a.seq, access: recorded(a) })),
+      ...bytes.map((access, i) => ({ seq: byteKeys[i]!, access })),
+    ].sort((x, y) => x.seq - y.seq);
+    return keyed.map((k) => k.access);
+  }
+  const out = new Array<RecordedAccess>(bySeq.length + bytes.length);
+  let a = 0;
+  let b = 0;
+  let o = 0;
+  while (a < bySeq.length || b < bytes.length) {
+    if (b >= bytes.length || (a < bySeq.length && bySeq[a]!.seq <= byteKeys[b]!)) {
+      out[o++] = recorded(bySeq[a++]!);
+    } else {
+      out[o++] = bytes[b++]!;
+    }
+  }
+  return out;
+}
+
+function isSorted(keys: readonly number[]): boolean {
+  for (let i = 1; i < keys.length; i++) if (keys[i - 1]! > keys[i]!) return false;
+  return true;
 }

@@ -76,8 +76,20 @@ export type ReplayDifference =
       replayed: unknown;
     };
 
+/** What a replay reports beyond its outcomes and differences. */
+export interface ReplayReport {
+  /**
+   * Timeline entries kept (default all): the rest are replayed, compared and counted in
+   * `timelineLength` but never built (a long boot's entries cost more than its replay).
+   */
+  timelineLimit?: number;
+}
+
 export interface ReplayResult {
+  /** The first `timelineLimit` entries. */
   timeline: TimelineEntry[];
+  /** Entries the whole boot has (= accesses replayed). */
+  timelineLength: number;
   outcomes: SessionHandshake[];
   recordedOutcomes: HandshakeOutcome[];
   logLines: SessionLogLine[];
@@ -104,7 +116,11 @@ export const OUTCOME_FIELDS: readonly (keyof HandshakeOutcome)[] = [
  * enforcement ("what if"), and lists every difference from what was recorded. The guest's side
  * is replayed as recorded: a driver that would have reacted differently cannot be re-run here.
  */
-export function replay(input: ReplayInput, options: GuestSessionOptions = {}): ReplayResult {
+export function replay(
+  input: ReplayInput,
+  options: GuestSessionOptions = {},
+  report: ReplayReport = {},
+): ReplayResult {
   const replayed = collectSession(options);
   // Without recorded outcomes, the recorded side is the tracker fed the recorded responses.
   const recorded = input.outcomes === undefined ? collectSession(options) : null;
@@ -121,9 +137,25 @@ export function replay(input: ReplayInput, options: GuestSessionOptions = {}): R
   const skipRecorded = recorded?.handshakes.length ?? 0;
   const skipLines = replayed.logLines.length;
   const timeline: TimelineEntry[] = [];
+  const responses: ReplayDifference[] = [];
+  const limit = report.timelineLimit ?? Infinity;
+  const accesses = input.accesses;
   let lastT = 0;
-  input.accesses.forEach((access, index) => {
-    timeline.push(replayAccess(replayed.session, access, index));
+  for (let index = 0; index < accesses.length; index++) {
+    const access = accesses[index]!;
+    const session = replayed.session;
+    const response = session.access(access.op, access.port, access.size, access.value, access.t);
+    if (index < limit) timeline.push(timelineEntry(session, access, index, response));
+    if (access.op === 'in' && access.response !== undefined && access.response !== response) {
+      responses.push({
+        kind: 'response',
+        index,
+        t: access.t,
+        meaning: meaningOf(session, access, response),
+        recorded: access.response,
+        replayed: response,
+      });
+    }
     recorded?.session.observe(
       access.op,
       access.port,
@@ -133,19 +165,17 @@ export function replay(input: ReplayInput, options: GuestSessionOptions = {}): R
       access.t,
     );
     if (access.t > lastT) lastT = access.t;
-  });
+  }
   replayed.session.stop(lastT);
   recorded?.session.stop(lastT);
   const recordedOutcomes = input.outcomes
     ? [...input.outcomes]
     : (recorded?.handshakes.slice(skipRecorded) ?? []);
   const outcomes = replayed.handshakes.slice(skipHandshakes);
-  const differences = [
-    ...responseDifferences(timeline),
-    ...outcomeDifferences(recordedOutcomes, outcomes),
-  ];
+  const differences = [...responses, ...outcomeDifferences(recordedOutcomes, outcomes)];
   return {
     timeline,
+    timelineLength: accesses.length,
     outcomes,
     recordedOutcomes,
     logLines: replayed.logLines.slice(skipLines),
@@ -153,11 +183,13 @@ export function replay(input: ReplayInput, options: GuestSessionOptions = {}): R
   };
 }
 
-function replayAccess(session: GuestSession, a: RecordedAccess, index: number): TimelineEntry {
-  const response = session.access(a.op, a.port, a.size, a.value, a.t);
-  const dm = session.deviceModel;
-  const phase = session.phase;
-  const recheck = dm.effect === Effect.MagicRead && phase === 'rechecked';
+/** The entry of an access just replayed (the session's state is the one after it). */
+function timelineEntry(
+  session: GuestSession,
+  a: RecordedAccess,
+  index: number,
+  response: number,
+): TimelineEntry {
   return {
     index,
     t: a.t,
@@ -167,20 +199,16 @@ function replayAccess(session: GuestSession, a: RecordedAccess, index: number): 
     value: a.op === 'out' ? (a.value ?? 0) : null,
     response: a.op === 'in' ? response : null,
     recordedResponse: a.op === 'in' && a.response !== undefined ? a.response : null,
-    meaning: describeAccess(a.op, a.port, a.size, response, dm, recheck),
+    meaning: meaningOf(session, a, response),
     handshakeId: session.openHandshakeId,
-    phase,
+    phase: session.phase,
   };
 }
 
-function responseDifferences(timeline: readonly TimelineEntry[]): ReplayDifference[] {
-  const differences: ReplayDifference[] = [];
-  for (const { index, t, meaning, recordedResponse: recorded, response: replayed } of timeline) {
-    if (recorded !== null && replayed !== null && recorded !== replayed) {
-      differences.push({ kind: 'response', index, t, meaning, recorded, replayed });
-    }
-  }
-  return differences;
+function meaningOf(session: GuestSession, a: RecordedAccess, response: number): string {
+  const dm = session.deviceModel;
+  const recheck = dm.effect === Effect.MagicRead && session.phase === 'rechecked';
+  return describeAccess(a.op, a.port, a.size, response, dm, recheck);
 }
 
 function outcomeDifferences(

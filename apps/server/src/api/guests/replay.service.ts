@@ -7,6 +7,7 @@ import {
   type HandshakeOutcome,
   type ProfileName,
   type RecordedAccess,
+  type TimelineEntry,
 } from '@magicport/protocol';
 import type { BlacklistState } from '@magicport/blacklist';
 import {
@@ -40,7 +41,8 @@ export async function replayBoot(api: ApiContext, q: ReplayRequest) {
   const { boot, selected } = await chooseBoot(api, q);
   const [instances, guestAll] = await Promise.all([
     bootInstances(api.store, { vm: q.vm, boot }, api.limits),
-    guestHandshakes(api.store, { vm: q.vm, limit: 100_000 }, api.limits),
+    // Later boots play no part: neither recorded in this boot nor in its instance's history.
+    guestHandshakes(api.store, { vm: q.vm, maxBoot: boot, limit: 100_000 }, api.limits),
   ]);
   const recordedAll = guestAll.filter((h) => h.boot === boot);
   const dm = selected?.dm ?? recordedAll[0]?.dm ?? instances[0]?.dm;
@@ -67,6 +69,7 @@ export async function replayBoot(api: ApiContext, q: ReplayRequest) {
   const profile = q.profile ?? ((instance?.profile ?? 'spec') as ProfileName);
   const enforceBlacklist = q.enforce ?? instance?.enforceBlacklist ?? false;
   const blacklist = await blacklistFor(api, q, history);
+  const limit = q.timelineLimit ?? 5000;
   const result = replay(
     { earlierBoots, accesses, outcomes: recorded.map(outcomeOf) },
     {
@@ -75,8 +78,8 @@ export async function replayBoot(api: ApiContext, q: ReplayRequest) {
       blacklist: (key) => blacklist.keys.has(key),
       ...(instance ? { idleGapMs: instance.idleGapMs } : {}),
     },
+    { timelineLimit: limit },
   );
-  const limit = q.timelineLimit ?? 5000;
   const index = selected ? recorded.findIndex((h) => h.handshakeId === selected.handshakeId) : -1;
   return {
     vm: q.vm,
@@ -96,7 +99,29 @@ export async function replayBoot(api: ApiContext, q: ReplayRequest) {
     matches: result.differences.length === 0,
     differences: result.differences,
     accesses: accesses.length,
-    timeline: result.timeline.slice(0, limit).map((e) => ({
+    timeline: timelineJson(result.timeline),
+    timelineTruncated: result.timelineLength > limit,
+  };
+}
+
+/** The response's timeline entries (the replay keeps only the first `timelineLimit`). */
+function timelineJson(timeline: readonly TimelineEntry[]) {
+  const out = new Array<{
+    index: number;
+    time: string;
+    op: string;
+    port: number;
+    size: number;
+    value: number | null;
+    response: number | null;
+    recordedResponse: number | null;
+    meaning: string;
+    handshake: number | null;
+    phase: string;
+  }>(timeline.length);
+  for (let i = 0; i < timeline.length; i++) {
+    const e = timeline[i]!;
+    out[i] = {
       index: e.index,
       time: isoOfUs(e.t),
       op: e.op,
@@ -108,9 +133,9 @@ export async function replayBoot(api: ApiContext, q: ReplayRequest) {
       meaning: e.meaning,
       handshake: e.handshakeId,
       phase: e.phase,
-    })),
-    timelineTruncated: result.timeline.length > limit,
-  };
+    };
+  }
+  return out;
 }
 
 async function chooseBoot(
