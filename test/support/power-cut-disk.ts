@@ -4,11 +4,11 @@
  * commit every 10 minutes) so that only what was fsynced reaches the file. `cut()` copies the
  * file at that instant (kill the writers first) and mounts the copy, its journal replayed: the
  * disk a rebooted machine would find. Needs root; without it, it fails and says so. The sysctls
- * are put back by `close()`, and when the process exits. They are the machine's: open one such
- * disk at a time (one test file uses it).
+ * are put back by `close()`, and when the process exits. They are the machine's, so one such
+ * disk is open at a time: test files that want one wait for each other (a lock file).
  */
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +29,40 @@ export interface PowerCutDisk {
   close(): Promise<void>;
 }
 
+const LOCK = join(tmpdir(), 'magicport-power-cut.lock');
+
+/** Waits until no other live process holds the lock, then holds it (a dead holder's is taken). */
+async function takeLock(): Promise<void> {
+  const deadline = Date.now() + 15 * 60_000;
+  for (;;) {
+    try {
+      await writeFile(LOCK, String(process.pid), { flag: 'wx' });
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = Number(await readFile(LOCK, 'utf8').catch(() => ''));
+    if (!alive(holder)) {
+      await rm(LOCK, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`${LOCK} is held by process ${holder}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function openPowerCutDisk(prefix: string): Promise<PowerCutDisk> {
+  await takeLock();
   const dir = await mkdtemp(join(tmpdir(), `${prefix}-`));
   const image = join(dir, 'disk.img');
   const path = join(dir, 'disk');
@@ -40,6 +73,7 @@ export async function openPowerCutDisk(prefix: string): Promise<PowerCutDisk> {
     await sh('mount', ['-o', 'loop,commit=600', image, path]);
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
+    await rm(LOCK, { force: true });
     throw new Error(
       `the power-cut tests loop-mount a file system and need root for it: ${String(error)}`,
       { cause: error },
@@ -48,6 +82,7 @@ export async function openPowerCutDisk(prefix: string): Promise<PowerCutDisk> {
   const saved = new Map<string, string>();
   const restore = () => {
     for (const [file, value] of saved) writeFileSync(file, value);
+    if (saved.size > 0) rmSync(LOCK, { force: true });
     saved.clear();
   };
   process.once('exit', restore);
