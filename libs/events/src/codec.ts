@@ -4,6 +4,7 @@ import { eventRegistry } from './event-catalog';
 import { eventJson } from './event-json';
 import type { CompiledVersion, EventRegistry } from './event-registry';
 import { isEventTime } from './event-time';
+import { isValidPortAccessV1 } from './port-access-check';
 import { formatFieldError, preview, type FieldError } from './schema-check';
 
 export type DecodeErrorCode =
@@ -20,9 +21,34 @@ export interface EventCodec {
   check(value: unknown): DecodeResult;
 }
 
+export interface EventCodecOptions {
+  /**
+   * Accept port.access v1 events through the hand-written check first (port-access-check.ts),
+   * anything it does not accept through the generic path. Only for the catalog's registry: the
+   * check knows that registry's port.access v1, not another's.
+   */
+  fastPortAccess?: boolean;
+}
+
 /** A codec over any registry; tests use their own registries to exercise upcasting. */
-export function createEventCodec(registry: EventRegistry): EventCodec {
-  const check = (value: unknown) => checkEventValue(registry, value);
+export function createEventCodec(
+  registry: EventRegistry,
+  options: EventCodecOptions = {},
+): EventCodec {
+  const generic = (value: unknown) => checkEventValue(registry, value);
+  if (options.fastPortAccess) {
+    const kind = registry.get('port.access');
+    if (kind?.current !== 1 || kind.envelope !== 'guest')
+      throw new Error(
+        'the fast port.access check knows port.access v1 as the current version only',
+      );
+  }
+  // The fast check only ever says yes to what the generic path accepts unchanged (v1 is
+  // port.access's current version: no upcast), so the verdicts and the event are the same.
+  const check = options.fastPortAccess
+    ? (value: unknown): DecodeResult =>
+        isValidPortAccessV1(value) ? { ok: true, event: value as MagicportEvent } : generic(value)
+    : generic;
   return { check, decode: (bytes) => decodeWith(check, bytes) };
 }
 
@@ -33,7 +59,7 @@ export function encodeEvent(event: MagicportEvent): Buffer {
 
 let current: EventCodec | null = null;
 function currentCodec(): EventCodec {
-  current ??= createEventCodec(eventRegistry());
+  current ??= createEventCodec(eventRegistry(), { fastPortAccess: true });
   return current;
 }
 

@@ -9,5 +9,6 @@ export * from './event-time';
 export * from './guest-log-bytes';
 export * from './guest-payloads';
 export * from './schema-check';
+export * from './port-access-check';
 export * from './topics';
 export * from './event-json';
