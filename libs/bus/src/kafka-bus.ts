@@ -494,8 +494,7 @@ function hasErrorType(error: unknown, types: readonly string[]): boolean {
   return false;
 }
 
-/** kafkajs marks retriable protocol errors; its give-up error keeps the last one it saw. */
-/** Retries what Kafka calls retriable, for about 15 s. */
+/** Retries what Kafka calls retriable, for about 20 s. */
 async function retryRetriable<T>(work: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -507,6 +506,7 @@ async function retryRetriable<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+/** kafkajs marks retriable protocol errors; its give-up error keeps the last one it saw. */
 function isRetriable(error: unknown): boolean {
   const e = error as { retriable?: boolean; originalError?: { retriable?: boolean } } | null;
   return e?.retriable === true || e?.originalError?.retriable === true;
