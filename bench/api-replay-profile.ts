@@ -6,9 +6,6 @@
  * as `node --cpu-prof --import tsx bench/api-replay-profile.ts`. Not a `*.bench.ts`: it writes
  * no results.
  */
-import { InProcessBus } from '@magicport/bus';
-import { loadConfig } from '@magicport/config';
-import { createLogger, startServer } from '@magicport/server';
 import {
   bootInstances,
   bootRecording,
@@ -19,7 +16,7 @@ import {
 import { replayBoot } from '@magicport/server/dist/api/guests/replay.service';
 import type { ApiContext } from '@magicport/server/dist/api/api-context';
 import { recordedAccesses, replay } from '@magicport/protocol';
-import { openDataset } from './api.bench';
+import { openDataset, startBenchServer } from './api.bench';
 
 const VM = '00000000-0000-4000-8000-000000001234';
 
@@ -46,17 +43,7 @@ async function main(): Promise<void> {
     throw new Error('set MAGICPORT_BENCH_API_DATA to the kept dataset directory');
   const samples = Number(process.argv[2] ?? 40);
   const { store, dir, close } = await openDataset(false);
-  const config = loadConfig({
-    MAGICPORT_HTTP_PORT: '0',
-    MAGICPORT_LOG_LEVEL: 'error',
-    MAGICPORT_CLICKHOUSE_PATH: dir,
-  });
-  const server = await startServer({
-    config,
-    logger: createLogger(config.log),
-    bus: new InProcessBus(),
-    store,
-  });
+  const server = await startBenchServer(store, dir);
   const limits = DEFAULT_API_QUERY_LIMITS;
   try {
     const url = `${server.url}/api/v1/guests/${VM}/replay?boot=0`;

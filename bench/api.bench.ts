@@ -86,6 +86,16 @@ export async function openDataset(handshakesOnly: boolean): Promise<BenchDataset
   };
 }
 
+/** `magicport serve`'s application on the bench's store, on a free port, logging errors only. */
+export async function startBenchServer(store: ClickHouseStore, dir: string) {
+  const config = loadConfig({
+    MAGICPORT_HTTP_PORT: '0',
+    MAGICPORT_LOG_LEVEL: 'error',
+    MAGICPORT_CLICKHOUSE_PATH: dir,
+  });
+  return startServer({ config, logger: createLogger(config.log), bus: new InProcessBus(), store });
+}
+
 async function fill(store: ClickHouseStore, handshakesOnly: boolean): Promise<void> {
   await store.command(`INSERT INTO handshakes (dm, seq, vm, domid, boot, host, time, handshake_id, result,
       protocol_version, product_number, product_name, build, blacklisted, blacklist_key, blacklist_revision,
@@ -147,17 +157,7 @@ const benchmark: Benchmark = {
     const handshakesOnly = ONLY !== undefined && 'fleet builds'.includes(ONLY);
     const { store, dir, fillSeconds, close } = await openDataset(handshakesOnly);
     try {
-      const config = loadConfig({
-        MAGICPORT_HTTP_PORT: '0',
-        MAGICPORT_LOG_LEVEL: 'error',
-        MAGICPORT_CLICKHOUSE_PATH: dir,
-      });
-      const server = await startServer({
-        config,
-        logger: createLogger(config.log),
-        bus: new InProcessBus(),
-        store,
-      });
+      const server = await startBenchServer(store, dir);
       const limits = DEFAULT_API_QUERY_LIMITS;
       const vm = '00000000-0000-4000-8000-000000001234';
       const allTime = { from: '1970-01-01 00:00:00.000000', to: '2299-12-31 00:00:00.000000' };

@@ -17,6 +17,7 @@ import {
   committedOffsets,
   committedTotal,
   placeGroupAt,
+  waitCommittedToEnd,
   storedCounts,
 } from '../support/ingest-fixtures';
 import { killLeftoverServers, spawnServe } from '../support/ingest-server';
@@ -177,15 +178,7 @@ async function crashAndRecover(label: string, dedup: boolean) {
   if (process.env.MAGICPORT_TEST_INGEST_LOG)
     console.log(label, 'last server started', Date.now() - began);
   try {
-    await waitFor(
-      'every partition committed to its end',
-      async () => {
-        const committed = await committedOffsets(brokers.split(','), group, EVENTS_TOPIC);
-        return [...ends].every(([p, end]) => (committed.get(p) ?? -1n) >= end);
-      },
-      180_000,
-      250,
-    );
+    await waitCommittedToEnd(brokers.split(','), group, EVENTS_TOPIC, ends, 180_000);
   } finally {
     if (process.env.MAGICPORT_TEST_INGEST_LOG)
       await writeFile(join(dir, `serve-${label}-last.log`), last.stderr());

@@ -17,9 +17,9 @@ import { openStore } from '@magicport/store';
 import type { FleetManifest } from '../../apps/device-model/src/simulate';
 import '../setup/provided-context';
 import {
-  committedOffsets,
   committedTotal,
   placeGroupAt,
+  waitCommittedToEnd,
   storedCounts,
 } from '../support/ingest-fixtures';
 import { killLeftoverServers, spawnServe } from '../support/ingest-server';
@@ -121,15 +121,7 @@ describe('ingest with the ClickHouse disk full', () => {
     expect(retries.length).toBeGreaterThan(1);
 
     await resizeTmpfs(disk, 512 * 1024 * 1024);
-    await waitFor(
-      'every partition committed to its end',
-      async () => {
-        const committed = await committedOffsets(brokers.split(','), group, EVENTS_TOPIC);
-        return [...ends].every(([p, end]) => (committed.get(p) ?? -1n) >= end);
-      },
-      180_000,
-      250,
-    );
+    await waitCommittedToEnd(brokers.split(','), group, EVENTS_TOPIC, ends, 180_000);
     server.child.kill('SIGTERM');
     const exit = await server.exited;
     expect(exit.code, server.stderr().slice(-2000)).toBe(0);

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaBus, KAFKA_BUS_DEFAULTS, magicportTopics } from '@magicport/bus';
 import { openStore } from '@magicport/store';
 import { ingestGroupId } from '../../apps/server/src/ingest/ingest';
-import { committedOffsets, makeEvents } from '../support/ingest-fixtures';
+import { committedOffsets, committedTotal, makeEvents } from '../support/ingest-fixtures';
 import { testKafkaBrokers, uniqueTopicName } from '../support/kafka';
 import { openPowerCutDisk, type PowerCutDisk } from '../support/power-cut-disk';
 import { waitFor } from '../support/recorder';
@@ -51,18 +51,20 @@ async function cutPower(mode: 'fsync' | 'no-fsync', progress: bigint) {
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
-  const committed = () => committedOffsets(brokers, ingestGroupId(group, topic), topic);
+  const groupId = ingestGroupId(group, topic);
+  const committed = () => committedOffsets(brokers, groupId, topic);
   try {
     await waitFor(
       `${progress} offsets committed`,
       async () => {
         if (child.exitCode !== null) throw new Error(`the ingest exited: ${stderr}`);
         // A broker just started answers COORDINATOR_LOAD_IN_PROGRESS for a while (retriable).
-        const offsets = await committed().catch((error: { retriable?: boolean }) => {
-          if (error.retriable) return new Map<number, bigint>();
-          throw error;
-        });
-        const total = [...offsets.values()].reduce((a, b) => a + (b > 0n ? b : 0n), 0n);
+        const total = await committedTotal(brokers, groupId, topic).catch(
+          (error: { retriable?: boolean }) => {
+            if (error.retriable) return 0n;
+            throw error;
+          },
+        );
         return total >= progress;
       },
       120_000,

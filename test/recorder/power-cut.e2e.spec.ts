@@ -9,7 +9,7 @@
  * the killed agent had written. Needs root (loop mounts).
  */
 import { randomInt } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -30,7 +30,7 @@ import {
   waitFor,
 } from '../support/recorder';
 import { checkDelivery } from './delivery-check';
-import { acknowledgedAny } from './journal-files';
+import { acknowledgedAny, journalBytesOnDisk } from './journal-files';
 
 const brokers = inject('kafkaBrokers');
 let disk: PowerCutDisk | undefined;
@@ -46,15 +46,6 @@ afterAll(async () => {
   await disk?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
-
-/** Bytes in the journal's segment files. */
-async function segmentBytes(journal: string): Promise<number> {
-  let bytes = 0;
-  for (const name of await readdir(journal)) {
-    if (/^segment-\d+\.log$/.test(name)) bytes += (await stat(join(journal, name))).size;
-  }
-  return bytes;
-}
 
 describe('recorder through a power cut', () => {
   it('delivers every event exactly once after the cut, the lost journal tail regenerated', async () => {
@@ -72,11 +63,11 @@ describe('recorder through a power cut', () => {
     await waitFor('the first delivery', () => acknowledgedAny(run.journal), 60_000, 5);
     await new Promise((resolve) => setTimeout(resolve, randomInt(0, 250)));
     expect((await killHard(first)).signal).toBe('SIGKILL');
-    const written = await segmentBytes(run.journal);
+    const written = await journalBytesOnDisk(run.journal);
     const cut = await disk!.cut('recorder');
     try {
       const journal = join(cut.path, 'journal');
-      const survived = await segmentBytes(journal);
+      const survived = await journalBytesOnDisk(journal);
       // The cut was real: the killed agent had written journal bytes that are gone.
       expect(survived).toBeLessThan(written);
       const manifest = join(dir!, 'manifest.json');

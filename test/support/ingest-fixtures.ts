@@ -14,6 +14,7 @@ import {
 } from '@magicport/events';
 import type { ClickHouseStore } from '@magicport/store';
 import type { DlqReason } from '../../apps/server/src/ingest/record-routing';
+import { waitFor } from './recorder';
 
 export const BAD_KINDS: readonly DlqReason[] = [
   'malformed-json',
@@ -228,6 +229,25 @@ export async function committedOffsets(
   } finally {
     await admin.disconnect();
   }
+}
+
+/** Waits until the group has committed every partition of `topic` up to `ends` (or past). */
+export async function waitCommittedToEnd(
+  brokers: string[],
+  groupId: string,
+  topic: string,
+  ends: ReadonlyMap<number, bigint>,
+  timeoutMs: number,
+): Promise<void> {
+  await waitFor(
+    'every partition committed to its end',
+    async () => {
+      const committed = await committedOffsets(brokers, groupId, topic);
+      return [...ends].every(([p, end]) => (committed.get(p) ?? -1n) >= end);
+    },
+    timeoutMs,
+    250,
+  );
 }
 
 /** Sum of the group's committed offsets over the topic's partitions (none committed counts 0). */
