@@ -10,6 +10,9 @@ const alias = Object.fromEntries(
   libs.map((lib) => [`@magicport/${lib}`, `${root}libs/${lib}/src/index.ts`]),
 );
 
+// One temporary directory per run, removed at its end (see the file).
+const tempRoot = 'test/setup/temp-root.ts';
+
 // SWC instead of esbuild: NestJS dependency injection needs decorator metadata.
 const plugins = [swc.vite({ module: { type: 'es6' } })];
 
@@ -24,6 +27,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['{libs,apps}/*/test/**/*.unit.spec.ts', 'test/**/*.unit.spec.ts'],
+          globalSetup: [tempRoot],
         },
       },
       {
@@ -32,7 +36,7 @@ export default defineConfig({
         test: {
           name: 'int',
           include: ['{libs,apps}/*/test/**/*.int.spec.ts', 'test/**/*.int.spec.ts'],
-          globalSetup: ['test/setup/global-setup.ts'],
+          globalSetup: [tempRoot, 'test/setup/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
           fileParallelism: false,
@@ -44,7 +48,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['{libs,apps}/*/test/**/*.e2e.spec.ts', 'test/**/*.e2e.spec.ts'],
-          globalSetup: ['test/setup/global-setup.ts'],
+          globalSetup: [tempRoot, 'test/setup/global-setup.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
           fileParallelism: false,

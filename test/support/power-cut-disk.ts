@@ -29,7 +29,8 @@ export interface PowerCutDisk {
   close(): Promise<void>;
 }
 
-const LOCK = join(tmpdir(), 'magicport-power-cut.lock');
+// Machine-wide (the writeback sysctls are): in the system's temporary directory, not the run's.
+const LOCK = join(process.env.MAGICPORT_TEST_SYSTEM_TMPDIR ?? tmpdir(), 'magicport-power-cut.lock');
 
 /** Waits until no other live process holds the lock, then holds it (a dead holder's is taken). */
 async function takeLock(): Promise<void> {
