@@ -3,11 +3,16 @@ import type { CallOptions, ClickHouseStore, InsertOptions, QueryParams } from '@
 /**
  * A fault-injecting wrapper around a real store: while `down`, every call fails as an
  * unreachable ClickHouse would (before reaching it); otherwise calls go through unchanged.
+ * With `swallowInserts` (for controls), an insert while down is dropped and reported done
+ * instead: what a caller that took a failed insert for a stored one would leave behind.
  */
 export class FaultyStore implements ClickHouseStore {
   down = false;
+  swallowInserts = false;
   /** Calls refused while down. */
   refused = 0;
+  /** Inserts dropped while down with `swallowInserts`. */
+  swallowed = 0;
 
   constructor(private readonly real: ClickHouseStore) {}
 
@@ -42,11 +47,18 @@ export class FaultyStore implements ClickHouseStore {
     this.gate();
     return this.real.command(sql, params, options);
   }
+  private swallow(): boolean {
+    if (this.down && this.swallowInserts) this.swallowed++;
+    return this.down && this.swallowInserts;
+  }
+
   async insert(table: string, rows: readonly object[], options?: InsertOptions) {
+    if (this.swallow()) return;
     this.gate();
     return this.real.insert(table, rows, options);
   }
   async insertJsonEachRow(table: string, body: string | Uint8Array, options?: InsertOptions) {
+    if (this.swallow()) return;
     this.gate();
     return this.real.insertJsonEachRow(table, body, options);
   }
