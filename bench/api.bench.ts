@@ -63,10 +63,11 @@ const SETTLE_LIMIT_MS = 15 * 60_000;
 
 /**
  * Waits until the engine runs no merge or mutation on the bench's database for three polls in a
- * row, a second apart. A fill of 21M rows leaves minutes of background merges behind it, which
- * compete with the reads for the machine's cores (measured: a replay at 57-62 ms p50 while they
- * ran, 47 ms after); a store that has held its data for a while has its parts merged, so the
- * reads are measured on settled parts. Past 15 minutes it measures anyway and says so.
+ * row, a second apart. The fill leaves background merges behind it (4-7 s of them on the 2-core
+ * machine, longer on a slower one), which compete with the reads for the cores (measured: a
+ * replay at 57-62 ms p50 while they ran, 45-48 ms after); a store that has held its data for a
+ * while has its parts merged, so the reads are measured on settled parts. Past 15 minutes it
+ * measures anyway and says so.
  */
 async function settle(store: ClickHouseStore): Promise<number> {
   const started = Date.now();

@@ -36,7 +36,8 @@ export default async function setup(): Promise<() => Promise<void>> {
     delete registry[shared];
     if (entry.previous === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = entry.previous;
-    // A file system a test left mounted in here makes this fail: say where, do not fail the run.
+    // A file system a test left mounted in here cannot be removed (EBUSY): say where, and let the
+    // run's result stand.
     await rm(dir, { recursive: true, force: true, maxRetries: 3 }).catch((error: unknown) => {
       console.error(`test temp root: could not remove ${dir}: ${String(error)}`);
     });
