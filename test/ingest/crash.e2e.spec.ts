@@ -5,7 +5,7 @@
  * raw tables. The control runs the same with the dedup tokens switched off and shows duplicates.
  */
 import { randomInt } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -26,6 +26,7 @@ import {
   buildCli,
   eventsEndOffsets,
   randomSeed,
+  readManifest,
   runCli,
   simulateArgs,
   simulatedDms,
@@ -59,7 +60,7 @@ beforeAll(async () => {
   // With the simulated blacklist, so the hit view has rows whatever ran before on the broker.
   const sim = await runCli(simulateArgs(run), 240_000);
   expect(sim.code, sim.stderr).toBe(0);
-  manifest = JSON.parse(await readFile(run.manifest, 'utf8')) as FleetManifest;
+  manifest = await readManifest(run.manifest);
   expect(manifest.totalEvents).toBeGreaterThanOrEqual(200_000);
 }, 300_000);
 afterEach(killLeftoverServers);

@@ -7,14 +7,13 @@
  * CI machines); without it this test fails and says so.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, statfs } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { EVENTS_TOPIC } from '@magicport/events';
 import { openStore } from '@magicport/store';
-import type { FleetManifest } from '../../apps/device-model/src/simulate';
 import '../setup/provided-context';
 import {
   committedTotal,
@@ -28,6 +27,7 @@ import {
   buildCli,
   eventsEndOffsets,
   randomSeed,
+  readManifest,
   runCli,
   simulateArgs,
   simulatedDms,
@@ -102,7 +102,7 @@ describe('ingest with the ClickHouse disk full', () => {
     };
     const sim = await runCli(simulateArgs(run), 240_000);
     expect(sim.code, sim.stderr).toBe(0);
-    const manifest = JSON.parse(await readFile(run.manifest, 'utf8')) as FleetManifest;
+    const manifest = await readManifest(run.manifest);
     const ends = await eventsEndOffsets(brokers);
     const endTotal = [...ends.values()].reduce((a, b) => a + b, 0n);
 

@@ -1,3 +1,5 @@
+import { expect } from 'vitest';
+import type { FleetManifest } from '../../apps/device-model/src/simulate';
 import type { DeliveredRecord } from '../support/recorder';
 
 export interface Duplicate {
@@ -74,4 +76,18 @@ export function checkDelivery(
 
 function sortKeys(record: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/**
+ * The run's events are on the topic exactly once, as its manifest counts them: sound streams
+ * (no gap, order or placement problem), no duplicate id, the manifest's count per type.
+ */
+export function expectDeliveredOnce(
+  check: DeliveryCheck,
+  manifest: Pick<FleetManifest, 'eventsByType'>,
+  label?: string,
+): void {
+  expect(check.problems, label).toEqual([]);
+  expect(check.duplicates).toEqual([]);
+  expect(check.eventsByType).toEqual(manifest.eventsByType);
 }

@@ -4,13 +4,14 @@
  * waiting for a condition with a deadline.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { randomBytes, randomInt } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { decodeEvent, EVENTS_TOPIC, type GuestEvent } from '@magicport/events';
 import { KafkaBus, KAFKA_BUS_DEFAULTS, magicportTopics } from '@magicport/bus';
-import { planFleet, simulatedDmId } from '../../apps/device-model/src/simulate';
+import { planFleet, simulatedDmId, type FleetManifest } from '../../apps/device-model/src/simulate';
 
 const root = join(__dirname, '..', '..');
 const cliEntry = join(root, 'apps', 'cli', 'dist', 'main.js');
@@ -40,6 +41,11 @@ export function simulateArgs(run: SimulateRun): string[] {
 }
 
 /** The device-model instance ids a `simulate` run records into: one per planned guest. */
+/** The manifest `simulate --manifest FILE` wrote: the run's truth. */
+export async function readManifest(file: string): Promise<FleetManifest> {
+  return JSON.parse(await readFile(file, 'utf8')) as FleetManifest;
+}
+
 export function simulatedDms(run: Pick<SimulateRun, 'seed' | 'hosts' | 'guests'>): Set<string> {
   return new Set(planFleet(run).map(simulatedDmId));
 }
